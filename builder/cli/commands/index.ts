@@ -1,0 +1,7 @@
+/** Every CLI command, in the order `--help` lists them. */
+import type { Command } from "../command.ts";
+import { initCommand } from "./init.ts";
+import { validateCommand } from "./validate.ts";
+
+/** The registered commands. */
+export const commands: Command[] = [initCommand, validateCommand];

@@ -1,0 +1,38 @@
+import { defineConfig } from "vitest/config";
+
+// Three suites with their own time budgets: unit (pure, seconds), netns (real dockerd in
+// network namespaces, minutes) and qemu (the real image under TCG, tens of minutes).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["**/*.test.ts"],
+          exclude: ["**/*.netns.test.ts", "**/*.qemu.test.ts", "node_modules/**", "out/**"],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "netns",
+          include: ["**/*.netns.test.ts"],
+          exclude: ["node_modules/**"],
+          testTimeout: 900_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "qemu",
+          include: ["**/*.qemu.test.ts"],
+          exclude: ["node_modules/**"],
+          testTimeout: 3_600_000,
+          hookTimeout: 3_600_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
