@@ -1,0 +1,104 @@
+/**
+ * The agent's command line and environment, read once at start into typed options.
+ * Nothing deeper in the agent reads `process.argv` or `process.env`.
+ */
+import { parseArgs } from "node:util";
+import { UserError } from "../lib/errors.ts";
+import { NODE_CONFIG_PATH } from "../spec/node-config.ts";
+
+/** Everything the agent needs from its command line and environment. */
+export interface AgentOptions {
+  /** The node config written at boot (`{ node, cluster }`). */
+  configPath: string;
+  /** Journal and identity live here. */
+  stateDir: string;
+  /** The Docker Engine API socket. */
+  dockerSocket: string;
+  /** Address the peer channel listens on; default: this node's spec address. */
+  listenAddress?: string;
+  /** Port of the peer channel; default: spec.agent.port. */
+  port?: number;
+  /** Milliseconds between reconcile rounds. */
+  reconcileIntervalMs: number;
+  /** How long a manager may be down before a worker is promoted in its place. */
+  managerGraceMs: number;
+  /** How often the node config file is checked for changes. */
+  configPollMs: number;
+  /** Exit after converging once instead of reconciling forever (tests, debugging). */
+  once: boolean;
+}
+
+const USAGE =
+  "usage: swarmforge-agent [--config FILE] [--state-dir DIR] [--docker-socket PATH] [--listen ADDR] [--port N]\n" +
+  "                        [--reconcile-interval-ms N] [--manager-grace-ms N] [--config-poll-ms N] [--once]\n" +
+  "environment: SWARMFORGE_CONFIG, SWARMFORGE_STATE_DIR, DOCKER_HOST (unix://...), SWARMFORGE_LISTEN,\n" +
+  "             SWARMFORGE_PORT, SWARMFORGE_RECONCILE_INTERVAL_MS, SWARMFORGE_MANAGER_GRACE_MS\n";
+
+/** Parses the agent's arguments and environment (command line wins). Throws a UserError. */
+export function parseAgentOptions(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): AgentOptions | "help" {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        config: { type: "string" },
+        "state-dir": { type: "string" },
+        "docker-socket": { type: "string" },
+        listen: { type: "string" },
+        port: { type: "string" },
+        "reconcile-interval-ms": { type: "string" },
+        "manager-grace-ms": { type: "string" },
+        "config-poll-ms": { type: "string" },
+        once: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (e) {
+    throw new UserError("AGENT_BAD_ARGUMENTS", (e as Error).message, USAGE.trim());
+  }
+  if (values.help) return "help";
+  const str = (flag: string, envName: string): string | undefined =>
+    (values[flag] as string | undefined) ?? env[envName];
+  const int = (flag: string, envName: string, dflt: number | undefined): number | undefined => {
+    const raw = str(flag, envName);
+    if (raw === undefined) return dflt;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0)
+      throw new UserError(
+        "AGENT_BAD_ARGUMENTS",
+        `--${flag} (or ${envName}) must be a whole number, got ${JSON.stringify(raw)}`,
+        `pass --${flag} with a number`,
+      );
+    return n;
+  };
+  const dockerHost = env.DOCKER_HOST?.startsWith("unix://") ? env.DOCKER_HOST.slice(7) : undefined;
+  const port = int("port", "SWARMFORGE_PORT", undefined);
+  if (port !== undefined && (port < 1 || port > 65535))
+    throw new UserError(
+      "AGENT_BAD_ARGUMENTS",
+      `--port must be 1-65535, got ${port}`,
+      "pick a valid TCP port",
+    );
+  const listen = str("listen", "SWARMFORGE_LISTEN");
+  return {
+    configPath: str("config", "SWARMFORGE_CONFIG") ?? NODE_CONFIG_PATH,
+    stateDir: str("state-dir", "SWARMFORGE_STATE_DIR") ?? "/var/lib/swarmforge",
+    dockerSocket: (values["docker-socket"] as string | undefined) ?? dockerHost ?? "/var/run/docker.sock",
+    ...(listen !== undefined ? { listenAddress: listen } : {}),
+    ...(port !== undefined ? { port } : {}),
+    reconcileIntervalMs: int("reconcile-interval-ms", "SWARMFORGE_RECONCILE_INTERVAL_MS", 5_000)!,
+    managerGraceMs: int("manager-grace-ms", "SWARMFORGE_MANAGER_GRACE_MS", 60_000)!,
+    configPollMs: int("config-poll-ms", "SWARMFORGE_CONFIG_POLL_MS", 2_000)!,
+    once: values.once === true,
+  };
+}
+
+/** The usage text printed by `--help`. */
+export function agentUsage(): string {
+  return USAGE;
+}
