@@ -1,7 +1,8 @@
 /** Every CLI command, in the order `--help` lists them. */
 import type { Command } from "../command.ts";
+import { buildCommand } from "./build.ts";
 import { initCommand } from "./init.ts";
 import { validateCommand } from "./validate.ts";
 
 /** The registered commands. */
-export const commands: Command[] = [initCommand, validateCommand];
+export const commands: Command[] = [initCommand, validateCommand, buildCommand];

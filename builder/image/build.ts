@@ -1,0 +1,284 @@
+/**
+ * The image build executor: performs the plan of plan.ts stage by stage, each reported
+ * through Progress. Artifacts are written under temporary names and renamed at the end;
+ * loop devices, mounts and the work directory are released in `finally`, also on failure.
+ */
+import { access, mkdir, mkdtemp, rename, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { backendImage } from "../../images/containers/backend.ts";
+import { ingressOfflineImage } from "../../images/containers/ingress-offline.ts";
+import { nodeRecipe } from "../../images/node/recipe.ts";
+import type { ContainerImageRecipe, ImageRecipe } from "../../images/recipe.ts";
+import { UserError } from "../../lib/errors.ts";
+import type { Progress } from "../../lib/progress/tasks.ts";
+import { run } from "../../lib/subprocess/index.ts";
+import type { ClusterSpec } from "../../spec/schema.ts";
+import { bundleAgent } from "./agent.ts";
+import { cachePaths } from "./cache.ts";
+import { Cleanup } from "./cleanup.ts";
+import { assembleDisk, diskIds, espUuid } from "./disk.ts";
+import { sha256Hex } from "./hash.ts";
+import {
+  type ArtifactEntry,
+  type ContainerImageEntry,
+  type ImageManifest,
+  listPackages,
+  packagesHash,
+  sha256File,
+} from "./manifest.ts";
+import { archiveFileName, buildContainerImage } from "./oci/from-debs.ts";
+import { applyOverlay, findKernelVersion, renderOverlay } from "./overlay.ts";
+import { type BuildPlan, planBuild, planRootfsKey, type StageId } from "./plan.ts";
+import { buildRootfs } from "./rootfs.ts";
+import { applySpecImageOptions } from "./spec-options.ts";
+
+/** Timestamps in the image when SOURCE_DATE_EPOCH is not given (2025-01-01T00:00:00Z). */
+export const DEFAULT_SOURCE_DATE_EPOCH = 1_735_689_600;
+
+/** Everything one build needs; the CLI fills it from arguments and the environment. */
+export interface BuildImageOptions {
+  spec: ClusterSpec;
+  /** The spec file's text, baked into the image when `bakeSpec`. */
+  specText?: string;
+  bakeSpec: boolean;
+  outDir: string;
+  cacheDir: string;
+  noCache: boolean;
+  /** The agent entry point (firstboot/main.ts of this checkout). */
+  agentEntry: string;
+  sourceDateEpoch: number;
+  progress: Progress;
+  recipe?: ImageRecipe;
+  containers?: ContainerImageRecipe[];
+  /** Parent of the temporary work directory (the unpacked root lives there). */
+  workRoot?: string;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+/** What a finished build produced. */
+export interface BuildImageResult {
+  plan: BuildPlan;
+  manifest: ImageManifest;
+  paths: { raw: string; qcow2: string; manifest: string };
+}
+
+/** Builds the node image for a cluster spec. */
+export async function buildImage(opts: BuildImageOptions): Promise<BuildImageResult> {
+  const now = opts.now ?? Date.now;
+  const started = now();
+  const recipe = applySpecImageOptions(opts.recipe ?? nodeRecipe, opts.spec.image);
+  const containers = opts.containers ?? [backendImage, ingressOfflineImage];
+  if (opts.bakeSpec && opts.specText === undefined) throw new Error("bug: bakeSpec without specText");
+  if (process.getuid?.() !== 0)
+    throw new UserError(
+      "BUILD_NEEDS_ROOT",
+      "building an image needs root (mmdebstrap in root mode, loop devices, mounts)",
+      "run the build as root (sudo npm run swarmforge -- build ...)",
+    );
+  const source = { mirror: opts.spec.image.mirror, snapshot: opts.spec.image.snapshot };
+  const cache = cachePaths(resolve(opts.cacheDir), planRootfsKey(recipe, source));
+  const cacheHit = await exists(cache.complete);
+  const plan = planBuild({
+    recipe,
+    source,
+    cluster: opts.spec.name,
+    cacheHit,
+    noCache: opts.noCache,
+    bakeSpec: opts.bakeSpec,
+  });
+  const outDir = resolve(opts.outDir);
+  await mkdir(outDir, { recursive: true });
+  const final = {
+    raw: join(outDir, plan.names.raw),
+    qcow2: join(outDir, plan.names.qcow2),
+    manifest: join(outDir, plan.names.manifest),
+  };
+  const tmp = {
+    raw: join(outDir, `.${plan.names.raw}.tmp-${process.pid}`),
+    qcow2: join(outDir, `.${plan.names.qcow2}.tmp-${process.pid}`),
+    manifest: join(outDir, `.${plan.names.manifest}.tmp-${process.pid}`),
+  };
+  const mtime = new Date(opts.sourceDateEpoch * 1000);
+  const ids = diskIds(plan.recipeHash);
+  const work = await mkdtemp(join(opts.workRoot ?? tmpdir(), "sf-build-"));
+  const root = join(work, "root");
+  const cleanup = new Cleanup();
+  const sig = opts.signal ? { signal: opts.signal } : {};
+
+  let agent: Uint8Array = new Uint8Array();
+  let kernel = "";
+  const archives: Record<string, Uint8Array> = {};
+  const containerEntries: ContainerImageEntry[] = [];
+  let manifest: ImageManifest | undefined;
+
+  const stages: Record<StageId, (update: (m: string) => void) => Promise<void>> = {
+    agent: async (update) => {
+      agent = await bundleAgent(resolve(opts.agentEntry));
+      update(`${agent.length} bytes`);
+    },
+    "rootfs-cached": async (update) => update(cache.rootfsTar),
+    "rootfs-build": async (update) => {
+      await rm(cache.complete, { force: true });
+      await mkdir(join(cache.rootfsTar, ".."), { recursive: true });
+      await buildRootfs(
+        {
+          rootfs: recipe.rootfs,
+          sources: plan.sources,
+          debCacheDir: cache.debs,
+          containerDebsDir: cache.containerDebs,
+          outTar: cache.rootfsTar,
+          workDir: work,
+        },
+        {
+          sourceDateEpoch: opts.sourceDateEpoch,
+          ...sig,
+          // mmdebstrap's own status lines; apt's and dpkg's chatter stays out of the log
+          onLine: (l) => {
+            if (/^[IWE]: /.test(l)) update(l);
+          },
+        },
+      );
+      await writeFile(
+        cache.complete,
+        `${JSON.stringify({ rootfsKey: plan.rootfsKey, sources: plan.sources, builtAt: new Date(now()).toISOString() }, null, 2)}\n`,
+      );
+    },
+    stage: async () => {
+      await mkdir(root);
+      await run(
+        "tar",
+        [
+          "--extract",
+          `--file=${cache.rootfsTar}`,
+          `--directory=${root}`,
+          "--preserve-permissions",
+          "--same-owner",
+          "--numeric-owner",
+          "--xattrs",
+          "--xattrs-include=*",
+        ],
+        { ...sig, timeoutMs: 20 * 60_000 },
+      );
+    },
+    containers: async (update) => {
+      for (const c of containers) {
+        update(c.tags[0] ?? "");
+        const a = await buildContainerImage(c, { debsDir: cache.containerDebs, rootfsDir: root, mtime });
+        const file = archiveFileName(c);
+        archives[file] = a.bytes;
+        containerEntries.push({ tags: c.tags, file, sha256: sha256Hex(a.bytes), imageId: a.imageId });
+      }
+    },
+    overlay: async () => {
+      kernel = await findKernelVersion(root);
+      const ops = renderOverlay({
+        overlay: recipe.overlay,
+        rootUuid: ids.rootUuid,
+        espUuid: espUuid(ids),
+        kernelVersion: kernel,
+        agentBundle: agent,
+        containerArchives: archives,
+        bakedSpec: opts.bakeSpec ? opts.specText : undefined,
+        imageInfo: {
+          cluster: opts.spec.name,
+          recipe: recipe.name,
+          recipeHash: plan.recipeHash,
+          agentSha256: sha256Hex(agent),
+        },
+      });
+      await applyOverlay(root, ops, mtime);
+    },
+    disk: async (update) => {
+      await assembleDisk({
+        disk: recipe.disk,
+        ids,
+        stageDir: root,
+        rawFile: tmp.raw,
+        workDir: work,
+        sourceDateEpoch: opts.sourceDateEpoch,
+        cleanup,
+        ...sig,
+        onStep: update,
+      });
+    },
+    qcow2: async () => {
+      await run("qemu-img", ["convert", "-c", "-O", "qcow2", tmp.raw, tmp.qcow2], {
+        ...sig,
+        timeoutMs: 30 * 60_000,
+      });
+    },
+    manifest: async (update) => {
+      const packages = await listPackages(root);
+      update(`${packages.length} packages`);
+      const artifacts: ArtifactEntry[] = [];
+      for (const [format, file, name] of [
+        ["raw", tmp.raw, plan.names.raw],
+        ["qcow2", tmp.qcow2, plan.names.qcow2],
+      ] as const) {
+        artifacts.push({
+          file: name,
+          format,
+          sha256: await sha256File(file),
+          bytes: (await stat(file)).size,
+          virtualBytes: recipe.disk.sizeMiB * 1024 * 1024,
+        });
+      }
+      manifest = {
+        format: "swarmforge-image-manifest/v1",
+        cluster: opts.spec.name,
+        recipe: recipe.name,
+        recipeHash: plan.recipeHash,
+        rootfsKey: plan.rootfsKey,
+        rootfsFromCache: plan.stages.some((s) => s.id === "rootfs-cached"),
+        source: { mirror: source.mirror, snapshot: source.snapshot ?? null, sources: plan.sources },
+        builtAt: new Date(started).toISOString(),
+        durationMs: 0,
+        sourceDateEpoch: opts.sourceDateEpoch,
+        kernel,
+        agent: { sha256: sha256Hex(agent), bytes: agent.length },
+        bakedSpec: opts.bakeSpec,
+        artifacts,
+        containerImages: containerEntries,
+        packagesSha256: packagesHash(packages),
+        packages,
+      };
+    },
+    publish: async () => {
+      if (!manifest) throw new Error("bug: publish before manifest");
+      manifest.durationMs = now() - started;
+      await writeFile(tmp.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+      // the manifest goes last: its presence under the final name means the build finished
+      await rename(tmp.raw, final.raw);
+      await rename(tmp.qcow2, final.qcow2);
+      await rename(tmp.manifest, final.manifest);
+    },
+  };
+
+  let cleanupError: unknown;
+  try {
+    for (const s of plan.stages) await opts.progress.task(s.title, stages[s.id]);
+  } finally {
+    try {
+      await cleanup.runAll();
+    } catch (e) {
+      cleanupError = e;
+    }
+    // never delete the work dir while something may still be mounted inside it
+    if (cleanupError === undefined) await rm(work, { recursive: true, force: true });
+    else opts.progress.warn(`left ${work} in place: ${String(cleanupError)}`);
+    for (const f of Object.values(tmp)) await rm(f, { force: true });
+  }
+  // reached only when every stage succeeded: a failed clean-up then fails the build
+  if (cleanupError !== undefined) throw cleanupError;
+  if (!manifest) throw new Error("bug: build finished without a manifest");
+  return { plan, manifest, paths: final };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,104 @@
+import { lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { nodeRecipe } from "../../images/node/recipe.ts";
+import { BAKED_SPEC_PATH } from "../../spec/node-config.ts";
+import { renderGrubCfg } from "./grub.ts";
+import { AGENT_PATH, applyOverlay, type OverlayOp, renderOverlay } from "./overlay.ts";
+
+const input = {
+  overlay: nodeRecipe.overlay,
+  rootUuid: "11111111-2222-4333-8444-555555555555",
+  espUuid: "ABCD-1234",
+  kernelVersion: "6.1.0-99-amd64",
+  agentBundle: new TextEncoder().encode("console.log('agent')\n"),
+  containerArchives: { "swarmforge_backend_latest.tar": new Uint8Array([1, 2, 3]) },
+  bakedSpec: "name: lab1\n",
+  imageInfo: { recipeHash: "x" },
+};
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+function write(ops: OverlayOp[], path: string) {
+  const w = ops.find((o) => o.op === "write" && o.path === path);
+  if (!w || w.op !== "write") throw new Error(`no write of ${path}`);
+  return {
+    mode: w.mode,
+    text: typeof w.content === "string" ? w.content : new TextDecoder().decode(w.content),
+  };
+}
+
+describe("overlay", () => {
+  const ops = renderOverlay(input);
+
+  it("ships no machine identity: empty machine-id, no SSH host keys", () => {
+    expect(write(ops, "/etc/machine-id").text).toBe("");
+    expect(ops).toContainEqual({ op: "remove-matching", dir: "/etc/ssh", prefix: "ssh_host_" });
+  });
+
+  it("enables the agent from cloud-init.target and runs it with the image's node", () => {
+    expect(ops).toContainEqual({
+      op: "link",
+      path: "/etc/systemd/system/cloud-init.target.wants/swarmforge-agent.service",
+      target: "/etc/systemd/system/swarmforge-agent.service",
+    });
+    const unit = write(ops, "/etc/systemd/system/swarmforge-agent.service").text;
+    expect(unit).toContain("ExecStart=/usr/bin/node /usr/lib/swarmforge/agent.mjs");
+    expect(unit).toContain("Restart=always");
+    expect(unit).toMatch(/After=.*cloud-final\.service.*docker\.service/);
+    expect(write(ops, AGENT_PATH).text).toContain("agent");
+  });
+
+  it("pins the datasources, loads the kernel modules, sets the sysctls, mounts by UUID", () => {
+    expect(write(ops, "/etc/cloud/cloud.cfg.d/90-swarmforge-datasources.cfg").text).toContain(
+      "[ NoCloud, ConfigDrive, Ec2, None ]",
+    );
+    const mods = write(ops, "/etc/modules-load.d/swarmforge.conf").text.split("\n");
+    for (const m of ["ip_vs", "ceph", "rbd", "overlay", "br_netfilter"]) expect(mods).toContain(m);
+    expect(write(ops, "/etc/sysctl.d/90-swarmforge.conf").text).toContain("net.ipv4.ip_nonlocal_bind = 1");
+    expect(write(ops, "/etc/fstab").text).toContain(`UUID=${input.rootUuid} / ext4`);
+  });
+
+  it("bakes the spec mode 0600 only when asked", () => {
+    expect(write(ops, BAKED_SPEC_PATH).mode).toBe(0o600);
+    const without = renderOverlay({ ...input, bakedSpec: undefined });
+    expect(without.some((o) => o.op === "write" && o.path === BAKED_SPEC_PATH)).toBe(false);
+  });
+
+  it("grub.cfg boots the kernel by root UUID with serial and VGA consoles", () => {
+    const cfg = renderGrubCfg({
+      rootUuid: input.rootUuid,
+      kernelVersion: "6.1.0-99-amd64",
+      cmdline: nodeRecipe.overlay.kernelCmdline,
+    });
+    expect(cfg).toContain("search --no-floppy --fs-uuid --set=root 11111111-2222-4333-8444-555555555555");
+    expect(cfg).toContain(
+      "linux /boot/vmlinuz-6.1.0-99-amd64 root=UUID=11111111-2222-4333-8444-555555555555 ro console=tty0 console=ttyS0,115200n8",
+    );
+    expect(cfg).toContain("serial --unit=0 --speed=115200");
+  });
+
+  it("applies to a directory: modes, links, removals, fixed mtimes", async () => {
+    const root = await mkdtemp(join(tmpdir(), "sf-overlay-"));
+    dirs.push(root);
+    await mkdir(join(root, "etc/ssh"), { recursive: true });
+    await writeFile(join(root, "etc/ssh/ssh_host_ed25519_key"), "secret");
+    await writeFile(join(root, "etc/ssh/sshd_config"), "keep");
+    await writeFile(join(root, "etc/machine-id"), "0123456789abcdef0123456789abcdef\n");
+    const mtime = new Date(1_735_689_600_000);
+    await applyOverlay(root, ops, mtime);
+    await expect(lstat(join(root, "etc/ssh/ssh_host_ed25519_key"))).rejects.toThrow();
+    expect(await readFile(join(root, "etc/ssh/sshd_config"), "utf8")).toBe("keep");
+    expect(await readFile(join(root, "etc/machine-id"), "utf8")).toBe("");
+    expect((await stat(join(root, BAKED_SPEC_PATH))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(root, "usr/lib/swarmforge/load-images.sh"))).mode & 0o777).toBe(0o755);
+    expect(
+      await readlink(join(root, "etc/systemd/system/multi-user.target.wants/swarmforge-load-images.service")),
+    ).toBe("/etc/systemd/system/swarmforge-load-images.service");
+    expect((await stat(join(root, AGENT_PATH))).mtime.getTime()).toBe(mtime.getTime());
+  });
+});
