@@ -1,0 +1,84 @@
+/**
+ * One node's Ceph, converged in order: files -> monitor -> quorum -> mgr -> OSDs -> MDS
+ * -> file system -> client key -> /var/data -> removal of dead members. Every step
+ * checks the real state first, so this runs every reconcile round and after reboots
+ * without recreating anything. The agent core's Ceph phase calls it.
+ */
+import { waitFor } from "../../lib/wait.ts";
+import { ensureClientSecret, ensureFileSystem } from "./cephfs.ts";
+import { cephJson } from "./cli.ts";
+import { applyRemoval, collectClusterMaps } from "./cluster-maps.ts";
+import { type CephNodeInput, ensureMds, ensureMgr, ensureMonitor, writeNodeFiles } from "./daemons.ts";
+import type { CephDeps } from "./deps.ts";
+import { inspectDisk } from "./disk-inspect.ts";
+import { ensureOsds, type OsdOutcome } from "./osds.ts";
+import { planRemoval, type RemovalPlan } from "./removal-plan.ts";
+import { isMonitorNode } from "./topology.ts";
+
+/** What the converge did, or what it waits for. */
+export type CephConvergeOutcome =
+  | { status: "done"; osds: OsdOutcome[]; removal: RemovalPlan }
+  | { status: "waiting"; reason: string };
+
+/** Options of {@link convergeCephNode}. */
+export interface ConvergeOptions {
+  /** How long to wait for monitor quorum before reporting `waiting` (default 60 s). */
+  quorumTimeoutMs?: number;
+  /** Mounts /var/data (nodes: ensureDataMount); tests without a kernel client pass their own. */
+  mount?: () => Promise<{ mounted: boolean }>;
+  signal?: AbortSignal;
+}
+
+/** Waits until the monitors have a quorum; returns its members. */
+export async function waitForQuorum(
+  deps: CephDeps,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  return waitFor(
+    async () => {
+      const q = await cephJson<{ quorum_names?: string[] }>(deps, ["quorum_status"]);
+      const names = q.quorum_names ?? [];
+      return names.length > 0 ? { ok: true, value: names } : { ok: false, saw: "no quorum" };
+    },
+    { what: "Ceph monitor quorum", timeoutMs, intervalMs: 2000, ...(signal ? { signal } : {}) },
+  );
+}
+
+/** Converges this node's Ceph daemons, file system, key and mount. */
+export async function convergeCephNode(
+  deps: CephDeps,
+  i: CephNodeInput,
+  o: ConvergeOptions = {},
+): Promise<CephConvergeOutcome> {
+  const manager = isMonitorNode(i.spec, i.node.name);
+  await writeNodeFiles(deps, i);
+  if (manager) await ensureMonitor(deps, i);
+  try {
+    await waitForQuorum(deps, o.quorumTimeoutMs ?? 60_000, o.signal);
+  } catch (e) {
+    return { status: "waiting", reason: e instanceof Error ? e.message : String(e) };
+  }
+  if (manager) await ensureMgr(deps, i);
+  const osds = await ensureOsds(deps, i);
+  if (manager) {
+    await ensureMds(deps, i);
+    await ensureFileSystem(deps, i.spec);
+  }
+  await ensureClientSecret(deps);
+  if (o.mount) {
+    const m = await o.mount();
+    if (!m.mounted) return { status: "waiting", reason: "/var/data is not mounted yet" };
+  }
+  const env = { CEPH_CONF: deps.layout.confPath, ...deps.cephVolumeEnv };
+  const localUuids: string[] = [];
+  for (const d of i.node.disks)
+    localUuids.push(...(await inspectDisk(deps.run, d, env)).osds.map((x) => x.osdUuid));
+  const removal = planRemoval({
+    spec: i.spec,
+    maps: await collectClusterMaps(deps),
+    local: { node: i.node.name, osdUuids: localUuids },
+  });
+  await applyRemoval(deps, removal);
+  return { status: "done", osds, removal };
+}

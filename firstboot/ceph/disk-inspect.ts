@@ -1,0 +1,122 @@
+/**
+ * Gathering the facts about a disk for decideDisk: blkid's low-level probe, lsblk (mounts
+ * and stacked devices), pvs (LVM membership) and ceph-volume's own view of OSDs on it
+ * (`lvm list` from LV tags, `raw list` from BlueStore labels). Only JSON is parsed.
+ */
+import { stat } from "node:fs/promises";
+import type { CephRunner } from "./deps.ts";
+import type { DiskFacts, FoundOsd } from "./disk-decision.ts";
+
+/** Inspects `device` with the real tools. `env` goes to ceph-volume (CEPH_CONF and the like). */
+export async function inspectDisk(
+  run: CephRunner,
+  device: string,
+  env: Record<string, string> = {},
+): Promise<DiskFacts> {
+  const st = await stat(device).catch(() => undefined);
+  if (!st?.isBlockDevice()) return { device, exists: false, mountpoints: [], children: [], osds: [] };
+  const lsblk = await run("lsblk", ["-J", "-o", "NAME,PATH,TYPE,FSTYPE,MOUNTPOINT", device]);
+  // blkid exits 2 when it finds nothing: a blank disk.
+  const blkid = await run("blkid", ["-p", "-o", "export", device], { reject: false });
+  if (blkid.exitCode !== 0 && blkid.exitCode !== 2)
+    throw new Error(`blkid -p ${device} failed (exit ${blkid.exitCode}): ${blkid.stderr.trim()}`);
+  // pvs exits 5 when the device is no physical volume.
+  const pvs = await run("pvs", ["--reportformat", "json", "-o", "pv_name,vg_name", device], {
+    reject: false,
+  });
+  const lvmList = await run("ceph-volume", ["lvm", "list", "--format", "json", device], { env });
+  const rawList = await run("ceph-volume", ["raw", "list", "--format", "json", device], { env });
+  const tree = parseLsblk(lsblk.stdout);
+  const probe = parseBlkidExport(blkid.exitCode === 0 ? blkid.stdout : "");
+  return {
+    device,
+    exists: true,
+    ...(tree.type ? { type: tree.type } : {}),
+    mountpoints: tree.mountpoints,
+    children: tree.children,
+    ...(probe["TYPE"] ? { signature: probe["TYPE"] } : {}),
+    ...(probe["PTTYPE"] ? { partitionTable: probe["PTTYPE"] } : {}),
+    ...vg(pvs.exitCode === 0 ? parsePvsVolumeGroup(pvs.stdout) : undefined),
+    osds: [...parseLvmList(lvmList.stdout), ...parseRawList(rawList.stdout)],
+  };
+}
+
+function vg(name: string | undefined): { volumeGroup?: string } {
+  return name ? { volumeGroup: name } : {};
+}
+
+/** Parses `blkid -p -o export` (KEY=value lines). */
+export function parseBlkidExport(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const i = line.indexOf("=");
+    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1).replace(/\\(.)/g, "$1");
+  }
+  return out;
+}
+
+interface LsblkDevice {
+  name?: string;
+  path?: string;
+  type?: string;
+  mountpoint?: string | null;
+  children?: LsblkDevice[];
+}
+
+/** Parses `lsblk -J -o NAME,PATH,TYPE,FSTYPE,MOUNTPOINT DEV`: type, mounts and stacked devices. */
+export function parseLsblk(text: string): { type?: string; mountpoints: string[]; children: string[] } {
+  const doc = JSON.parse(text) as { blockdevices?: LsblkDevice[] };
+  const root = doc.blockdevices?.[0];
+  if (!root) return { mountpoints: [], children: [] };
+  const mountpoints: string[] = [];
+  const children: string[] = [];
+  const walk = (d: LsblkDevice, top: boolean) => {
+    if (d.mountpoint) mountpoints.push(d.mountpoint);
+    if (!top) children.push(d.path ?? d.name ?? "?");
+    for (const c of d.children ?? []) walk(c, false);
+  };
+  walk(root, true);
+  return { ...(root.type ? { type: root.type } : {}), mountpoints, children };
+}
+
+/** Parses `pvs --reportformat json -o pv_name,vg_name DEV`: the volume group, if any. */
+export function parsePvsVolumeGroup(text: string): string | undefined {
+  const doc = JSON.parse(text) as { report?: { pv?: { vg_name?: string }[] }[] };
+  const name = doc.report?.[0]?.pv?.[0]?.vg_name;
+  return name ? name : undefined;
+}
+
+/** Parses `ceph-volume lvm list --format json`: OSDs from the LV tags. */
+export function parseLvmList(text: string): FoundOsd[] {
+  const doc = JSON.parse(text || "{}") as Record<string, { type?: string; tags?: Record<string, string> }[]>;
+  const out: FoundOsd[] = [];
+  for (const lvs of Object.values(doc)) {
+    for (const lv of lvs) {
+      const t = lv.tags ?? {};
+      if (lv.type !== "block" || !t["ceph.cluster_fsid"]) continue;
+      out.push({
+        osdId: Number(t["ceph.osd_id"]),
+        osdUuid: t["ceph.osd_fsid"] ?? "",
+        clusterFsid: t["ceph.cluster_fsid"],
+        via: "lvm",
+      });
+    }
+  }
+  return out;
+}
+
+/** Parses `ceph-volume raw list --format json`: OSDs from BlueStore labels. */
+export function parseRawList(text: string): FoundOsd[] {
+  const doc = JSON.parse(text || "{}") as Record<
+    string,
+    { ceph_fsid?: string; osd_id?: number; osd_uuid?: string }
+  >;
+  return Object.values(doc)
+    .filter((o) => o.ceph_fsid)
+    .map((o) => ({
+      osdId: Number(o.osd_id),
+      osdUuid: o.osd_uuid ?? "",
+      clusterFsid: o.ceph_fsid ?? "",
+      via: "raw" as const,
+    }));
+}

@@ -1,0 +1,98 @@
+/**
+ * OSDs on the disks the spec names: inspect, decide (disk-decision.ts), then create,
+ * keep or refuse. ceph-volume makes them; with the `lvm` backend it also enables the
+ * ceph-volume@lvm units that bring them back at boot.
+ */
+import { UserError } from "../../lib/errors.ts";
+import { cephJson, cephVolume } from "./cli.ts";
+import type { CephNodeInput } from "./daemons.ts";
+import type { CephDeps } from "./deps.ts";
+import { type DiskDecision, decideDisk } from "./disk-decision.ts";
+import { inspectDisk, parseRawList } from "./disk-inspect.ts";
+
+/** What happened to one disk. */
+export interface OsdOutcome {
+  device: string;
+  decision: DiskDecision;
+  osdIds: number[];
+}
+
+interface OsdDump {
+  osds: { osd: number; uuid: string; up: number; in: number }[];
+}
+
+/**
+ * Brings every disk of this node to an OSD of this cluster. Disks are handled one by
+ * one; a refused disk does not stop the others, and the first refusal is thrown at the
+ * end as a UserError naming the disk.
+ */
+export async function ensureOsds(deps: CephDeps, i: CephNodeInput): Promise<OsdOutcome[]> {
+  const dump = await cephJson<OsdDump>(deps, ["osd", "dump"]);
+  const policy = {
+    clusterFsid: i.material.fsid,
+    allowWipe: i.spec.storage.ceph.allowWipe,
+    osdMapUuids: new Set(dump.osds.map((o) => o.uuid)),
+  };
+  const env = { CEPH_CONF: deps.layout.confPath, ...deps.cephVolumeEnv };
+  const outcomes: OsdOutcome[] = [];
+  for (const device of i.node.disks) {
+    const facts = await inspectDisk(deps.run, device, env);
+    const decision = decideDisk(facts, policy);
+    let osdIds: number[] = [];
+    switch (decision.action) {
+      case "refuse":
+        deps.log.warn(`ceph: ${decision.message}`);
+        break;
+      case "keep":
+        osdIds = decision.osdIds;
+        for (const o of facts.osds) await activate(deps, device, o.osdId, o.osdUuid, dump);
+        break;
+      case "wipe-and-create":
+        deps.log.warn(`ceph: wiping ${device}: it ${decision.reason} (storage.ceph.allowWipe is set)`);
+        await cephVolume(deps, ["lvm", "zap", "--destroy", device]);
+        osdIds = await create(deps, device);
+        break;
+      case "create":
+        osdIds = await create(deps, device);
+        break;
+    }
+    outcomes.push({ device, decision, osdIds });
+  }
+  const refused = outcomes.find((o) => o.decision.action === "refuse")?.decision;
+  if (refused?.action === "refuse") throw new UserError(refused.code, refused.message, refused.fix);
+  return outcomes;
+}
+
+async function create(deps: CephDeps, device: string): Promise<number[]> {
+  deps.log.info(`ceph: creating an OSD on ${device} (${deps.osdBackend})`);
+  if (deps.osdBackend === "lvm") {
+    // Prepares, activates, enables ceph-volume@lvm-ID-UUID for boot and starts ceph-osd@ID.
+    await cephVolume(deps, ["lvm", "create", "--bluestore", "--data", device]);
+    const listed = await cephVolume(deps, ["lvm", "list", "--format", "json", device]);
+    // ceph-volume started the OSD through systemd itself (ceph-osd@ID enabled --runtime, so
+    // that at boot only its ceph-volume unit starts it, after mounting the data dir).
+    return Object.keys(JSON.parse(listed.stdout) as Record<string, unknown>).map(Number);
+  }
+  await cephVolume(deps, ["raw", "prepare", "--bluestore", "--data", device]);
+  const found = parseRawList((await cephVolume(deps, ["raw", "list", "--format", "json", device])).stdout);
+  for (const o of found) await activate(deps, device, o.osdId, o.osdUuid, undefined);
+  return found.map((o) => o.osdId);
+}
+
+/** Makes sure a kept OSD runs (after a reboot its data dir is a fresh tmpfs). */
+async function activate(
+  deps: CephDeps,
+  device: string,
+  id: number,
+  uuid: string,
+  dump: OsdDump | undefined,
+): Promise<void> {
+  if (dump?.osds.find((o) => o.osd === id)?.up) return;
+  if (deps.osdBackend === "lvm") {
+    // Mounts the tmpfs data dir and starts ceph-osd@ID; a no-op when it already runs.
+    await cephVolume(deps, ["lvm", "activate", String(id), uuid]);
+    return;
+  }
+  await cephVolume(deps, ["raw", "activate", "--device", device, "--no-systemd"]);
+  await deps.daemons.start("osd", String(id));
+}
