@@ -3,8 +3,7 @@
  * retries with exponential backoff and full jitter for network failures and 5xx. A
  * refusal (401) is not retried: the key is wrong, and trying again will not fix it.
  */
-import { request as httpRequest } from "node:http";
-import { connect } from "node:tls";
+import { request as httpsRequest } from "node:https";
 import { signRequest } from "./auth.ts";
 import { derivePeerKeys, type PeerKeys } from "./keys.ts";
 import { REFUSAL_STATUS } from "./refusal.ts";
@@ -116,16 +115,8 @@ export class PeerClient {
     };
     const tlsOptions = peerClientTlsOptions(this.keys);
     return new Promise<T>((resolve, reject) => {
-      const req = httpRequest(
-        {
-          host: address,
-          port: this.port,
-          method,
-          path,
-          headers,
-          agent: false,
-          createConnection: () => connect({ host: address, port: this.port, ...tlsOptions }),
-        },
+      const req = httpsRequest(
+        { host: address, port: this.port, method, path, headers, agent: false, ...tlsOptions },
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));

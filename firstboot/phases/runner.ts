@@ -1,0 +1,43 @@
+/**
+ * Runs the phases in order for one round: each converges or says what it waits for; the
+ * first one not done ends the round. Completions are journaled before the next phase.
+ */
+import type { PhaseStatus } from "../../lib/peer/protocol.ts";
+import type { Phase, PhaseContext } from "./phase.ts";
+
+/** The outcome of one round. */
+export interface RoundResult {
+  phases: PhaseStatus[];
+  /** The phase the node is at, or "reconciling" when all are done. */
+  current: string;
+  error: string | null;
+}
+
+/** Runs one round over `phases` (already in order). */
+export async function runRound(phases: readonly Phase[], ctx: PhaseContext): Promise<RoundResult> {
+  const out: PhaseStatus[] = phases.map((p) => ({ name: p.name, status: "pending" }));
+  for (const [i, phase] of phases.entries()) {
+    ctx.signal.throwIfAborted();
+    try {
+      const r = await phase.converge(ctx);
+      if (r.status === "waiting") {
+        out[i] = { name: phase.name, status: "waiting", detail: r.reason };
+        return { phases: out, current: phase.name, error: null };
+      }
+      out[i] = { name: phase.name, status: "done", ...(r.detail ? { detail: r.detail } : {}) };
+      if (!ctx.state.get().journal[phase.name]) {
+        const at = new Date(ctx.now()).toISOString();
+        await ctx.state.update((s) => {
+          s.journal[phase.name] = { doneAt: at, ...(r.detail ? { detail: r.detail } : {}) };
+        });
+        ctx.log.info(`phase ${phase.name} done${r.detail ? `: ${r.detail}` : ""}`);
+      }
+    } catch (e) {
+      if (ctx.signal.aborted) throw e;
+      const msg = `${phase.name}: ${e instanceof Error ? e.message : String(e)}`;
+      out[i] = { name: phase.name, status: "failed", detail: msg };
+      return { phases: out, current: phase.name, error: msg };
+    }
+  }
+  return { phases: out, current: "reconciling", error: null };
+}

@@ -1,0 +1,165 @@
+/**
+ * Healing the swarm (pure planning): label nodes with their spec names, remove entries
+ * of nodes that were replaced, promote a worker when a manager has been gone longer than
+ * the grace period, demote dead managers once enough live ones exist. Only the leader
+ * runs the plan, one membership change per round, never one that loses raft quorum.
+ */
+import type { EngineNode } from "./engine.ts";
+
+/** The node label that ties a swarm node entry to a spec node name. */
+export const NAME_LABEL = "swarmforge.node";
+
+/** What the planner looks at. */
+export interface HealInput {
+  nodes: readonly EngineNode[];
+  /** Agents that answered this round and are in this swarm: spec name -> swarm node id. */
+  agents: ReadonlyArray<{ name: string; nodeId: string }>;
+  /** Spec nodes in order, with their labels. */
+  specNodes: ReadonlyArray<{ name: string; labels: Readonly<Record<string, string>> }>;
+  /** Target number of managers. */
+  managers: number;
+  /** When each node was first seen not ready (ms), as tracked by the leader. */
+  downSince: ReadonlyMap<string, number>;
+  now: number;
+  graceMs: number;
+}
+
+/** One change to the swarm. */
+export type HealAction =
+  | { kind: "label"; nodeId: string; labels: Record<string, string>; why: string }
+  | { kind: "promote" | "demote" | "remove"; nodeId: string; why: string };
+
+const isManager = (n: EngineNode) => n.Spec.Role === "manager";
+const ready = (n: EngineNode) => n.Status.State === "ready";
+const reachable = (n: EngineNode) => n.ManagerStatus?.Reachability === "reachable";
+const nameOf = (n: EngineNode) => n.Spec.Labels?.[NAME_LABEL];
+
+function describe(n: EngineNode): string {
+  return `${nameOf(n) ?? "unnamed"} (${n.ID.slice(0, 12)})`;
+}
+
+/** Plans label updates plus at most one membership change (pure). */
+export function planHealing(i: HealInput): HealAction[] {
+  const actions: HealAction[] = [...planLabels(i)];
+  const change = planMembership(i);
+  if (change) actions.push(change);
+  return actions;
+}
+
+function planLabels(i: HealInput): HealAction[] {
+  const out: HealAction[] = [];
+  for (const a of i.agents) {
+    const node = i.nodes.find((n) => n.ID === a.nodeId);
+    const spec = i.specNodes.find((s) => s.name === a.name);
+    if (!node) continue;
+    const want: Record<string, string> = {
+      ...(node.Spec.Labels ?? {}),
+      ...(spec?.labels ?? {}),
+      [NAME_LABEL]: a.name,
+    };
+    const have = node.Spec.Labels ?? {};
+    const differs = Object.keys(want).some((k) => have[k] !== want[k]);
+    if (differs)
+      out.push({ kind: "label", nodeId: node.ID, labels: want, why: `labels of ${a.name} from the spec` });
+  }
+  return out;
+}
+
+function planMembership(i: HealInput): HealAction | undefined {
+  const managers = i.nodes.filter(isManager);
+  const live = managers.filter(reachable);
+  const deadLong = (n: EngineNode) => {
+    if (ready(n) && (!isManager(n) || reachable(n))) return false;
+    const since = i.downSince.get(n.ID);
+    return since !== undefined && i.now - since >= i.graceMs;
+  };
+  // Demoting an unreachable manager shrinks raft without losing a live voter; still check.
+  const demoteKeepsQuorum = (n: EngineNode) => {
+    const membersAfter = managers.length - 1;
+    const liveAfter = live.length - (reachable(n) ? 1 : 0);
+    return membersAfter > 0 && liveAfter >= Math.floor(membersAfter / 2) + 1;
+  };
+
+  // 1. Entries replaced by a node that joined with empty state (same name, or the cluster is
+  //    back to full size without them): demote first, then remove.
+  const readyNodes = i.nodes.filter(ready);
+  for (const n of i.nodes) {
+    if (ready(n)) continue;
+    const name = nameOf(n);
+    const sameName = name !== undefined && readyNodes.some((r) => r.ID !== n.ID && nameOf(r) === name);
+    const fullWithout = deadLong(n) && readyNodes.length >= i.specNodes.length;
+    if (!sameName && !fullWithout) continue;
+    const why = sameName
+      ? `${describe(n)} was replaced by a new node of the same name`
+      : `${describe(n)} is dead and the cluster is full without it`;
+    if (isManager(n)) {
+      if (demoteKeepsQuorum(n)) return { kind: "demote", nodeId: n.ID, why };
+      continue;
+    }
+    return { kind: "remove", nodeId: n.ID, why };
+  }
+
+  const deadManagers = managers.filter((n) => !reachable(n) && deadLong(n));
+  // 2. Too few live managers and one has been gone past the grace period: promote a worker.
+  if (live.length < i.managers && deadManagers.length > 0) {
+    const order = (n: EngineNode) => {
+      const idx = i.specNodes.findIndex((s) => s.name === nameOf(n));
+      return idx < 0 ? Number.MAX_SAFE_INTEGER : idx;
+    };
+    const candidate = i.nodes
+      .filter((n) => !isManager(n) && ready(n) && n.Spec.Availability === "active")
+      .sort((a, b) => order(a) - order(b) || a.ID.localeCompare(b.ID))[0];
+    if (candidate)
+      return {
+        kind: "promote",
+        nodeId: candidate.ID,
+        why: `${deadManagers.map(describe).join(", ")} down for more than ${Math.round(i.graceMs / 1000)} s`,
+      };
+  }
+  // 3. Enough live managers again: drop the dead ones from raft so it tolerates a failure.
+  if (live.length >= i.managers) {
+    const dead = deadManagers.find(demoteKeepsQuorum);
+    if (dead)
+      return {
+        kind: "demote",
+        nodeId: dead.ID,
+        why: `${describe(dead)} is dead and ${live.length} managers are live`,
+      };
+  }
+  // 4. More live managers than the spec asks for (a promoted worker after the dead one
+  //    was replaced): demote the one latest in spec order, never the leader.
+  if (live.length > i.managers && deadManagers.length === 0) {
+    const rank = (n: EngineNode) => {
+      const idx = i.specNodes.findIndex((s) => s.name === nameOf(n));
+      return idx < 0 ? Number.MAX_SAFE_INTEGER : idx;
+    };
+    const extra = live
+      .filter((n) => !n.ManagerStatus?.Leader && nameOf(n) !== undefined)
+      .sort((a, b) => rank(b) - rank(a))[0];
+    if (extra && rank(extra) >= i.managers)
+      return {
+        kind: "demote",
+        nodeId: extra.ID,
+        why: `${live.length} live managers, the spec asks for ${i.managers}`,
+      };
+  }
+  return undefined;
+}
+
+/** Tracks since when each node has been not ready (the leader's memory; resets on leader change). */
+export class DownTracker {
+  private readonly since = new Map<string, number>();
+
+  /** Updates from a node list; returns the current map. */
+  update(nodes: readonly EngineNode[], now: number): ReadonlyMap<string, number> {
+    const seen = new Set<string>();
+    for (const n of nodes) {
+      seen.add(n.ID);
+      const down = !ready(n) || (isManager(n) && !reachable(n));
+      if (!down) this.since.delete(n.ID);
+      else if (!this.since.has(n.ID)) this.since.set(n.ID, now);
+    }
+    for (const id of [...this.since.keys()]) if (!seen.has(id)) this.since.delete(id);
+    return this.since;
+  }
+}

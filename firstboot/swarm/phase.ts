@@ -1,0 +1,308 @@
+/**
+ * The swarm phase: adopt the membership the Docker Engine reports, otherwise bootstrap
+ * (join a swarm a peer knows of, or, on the creator only, create one after a majority of
+ * the expected managers promised), and on the leader heal the swarm every round.
+ */
+import type { PeerCallError } from "../../lib/peer/client.ts";
+import {
+  type JoinAnswer,
+  type JoinRequest,
+  PEER_PATHS,
+  type PromiseAnswer,
+  type PromiseRequest,
+  type SwarmFacts,
+} from "../../lib/peer/protocol.ts";
+import { bootstrapRoles, decideBootstrap, type PeerReport } from "../bootstrap/decide.ts";
+import { answerPromise } from "../bootstrap/promise.ts";
+import type { Phase, PhaseContext, PhaseOutcome } from "../phases/phase.ts";
+import type { StateStore } from "../state/agent-state.ts";
+import { type EngineInfo, SWARM_PORT, type SwarmEngine } from "./engine.ts";
+import { DownTracker, planHealing } from "./heal.ts";
+
+/** Options of the swarm phase. */
+export interface SwarmPhaseOptions {
+  /** How long a manager may be down before a worker replaces it. */
+  managerGraceMs: number;
+}
+
+/** The swarm phase; also answers the bootstrap and join requests of other agents. */
+export class SwarmPhase implements Phase {
+  readonly name = "swarm" as const;
+  private readonly down = new DownTracker();
+  private leader = false;
+
+  constructor(
+    private readonly engine: SwarmEngine,
+    private readonly o: SwarmPhaseOptions,
+  ) {}
+
+  async converge(ctx: PhaseContext): Promise<PhaseOutcome> {
+    const info = await this.engine.info();
+    const local = info.Swarm.LocalNodeState;
+    if (local === "active") {
+      const facts = await this.adopt(ctx, info);
+      if (facts.role === "manager") await this.heal(ctx, info);
+      return { status: "done", detail: `${facts.role} in swarm ${facts.clusterId.slice(0, 12)}` };
+    }
+    if (local === "pending") return { status: "waiting", reason: "Docker is joining the swarm" };
+    if (local === "error" || local === "locked")
+      return { status: "waiting", reason: `Docker reports swarm state ${local}: ${info.Swarm.Error}` };
+    this.leader = false;
+    return this.bootstrap(ctx);
+  }
+
+  /** This node's swarm membership for status and promise answers (null when in none). */
+  async facts(state: StateStore): Promise<SwarmFacts | null> {
+    const info = await this.engine.info();
+    if (info.Swarm.LocalNodeState !== "active") return null;
+    return this.factsFrom(info, state.get().swarm?.clusterId ?? "");
+  }
+
+  /** Answers the creator's promise request (persisting a new promise first). */
+  async handlePromise(ctx: PhaseContext, body: unknown): Promise<PromiseAnswer> {
+    const req = body as PromiseRequest;
+    if (typeof req?.creator !== "string" || typeof req?.incarnation !== "string")
+      throw new Error("a promise request needs creator and incarnation");
+    const { creator } = bootstrapRoles(
+      ctx.spec.nodes.map((n) => n.name),
+      ctx.spec.managers,
+    );
+    const st = ctx.state.get();
+    const reply = answerPromise(
+      {
+        name: ctx.node.name,
+        swarm: await this.facts(ctx.state),
+        ...(st.promise ? { promise: st.promise } : {}),
+      },
+      creator,
+      req,
+    );
+    if (reply.persist) {
+      const p = reply.persist;
+      await ctx.state.update((s) => {
+        s.promise = { ...p, at: new Date(ctx.now()).toISOString() };
+      });
+      ctx.log.info(`promised ${p.creator} (incarnation ${p.incarnation}) to join only its swarm`);
+    }
+    return reply.answer;
+  }
+
+  /** Gives a joining node the join token for its role (managers only). */
+  async handleJoin(ctx: PhaseContext, body: unknown): Promise<JoinAnswer> {
+    const req = body as JoinRequest;
+    if (typeof req?.node !== "string" || (req.role !== "manager" && req.role !== "worker"))
+      throw new Error("a join request needs node and role");
+    const info = await this.engine.info();
+    if (info.Swarm.LocalNodeState !== "active" || !info.Swarm.ControlAvailable)
+      throw new Error(`${ctx.node.name} is not a swarm manager`);
+    const swarm = await this.engine.swarmInspect();
+    // The role comes from this node's spec when it knows the name (spec order decides).
+    const idx = ctx.spec.nodes.findIndex((n) => n.name === req.node);
+    const role = idx < 0 ? req.role : idx < ctx.spec.managers ? "manager" : "worker";
+    const token = role === "manager" ? swarm.JoinTokens.Manager : swarm.JoinTokens.Worker;
+    const remote = [`${ctx.node.address}:${SWARM_PORT}`];
+    for (const m of info.Swarm.RemoteManagers ?? []) if (!remote.includes(m.Addr)) remote.push(m.Addr);
+    ctx.log.info(`gave ${req.node} a ${role} join token`);
+    return { clusterId: swarm.ID, joinToken: token.reveal(), remoteAddrs: remote };
+  }
+
+  private factsFrom(info: EngineInfo, knownClusterId: string): SwarmFacts {
+    return {
+      clusterId: info.Swarm.Cluster?.ID ?? knownClusterId,
+      nodeId: info.Swarm.NodeID,
+      role: info.Swarm.ControlAvailable ? "manager" : "worker",
+      managerAddrs: (info.Swarm.RemoteManagers ?? []).map((m) => m.Addr).sort(),
+      leader: this.leader,
+    };
+  }
+
+  /** Records what Docker says as this node's identity (a crash after init/join lands here). */
+  private async adopt(ctx: PhaseContext, info: EngineInfo): Promise<SwarmFacts> {
+    const st = ctx.state.get();
+    let clusterId = info.Swarm.Cluster?.ID ?? st.swarm?.clusterId ?? "";
+    if (!clusterId) {
+      // A worker's /info has no cluster id: take it from a manager peer of the same swarm.
+      const mgrIds = new Set((info.Swarm.RemoteManagers ?? []).map((m) => m.NodeID));
+      clusterId =
+        ctx.peers
+          .reachable()
+          .find((p) => p.status.swarm?.role === "manager" && mgrIds.has(p.status.swarm.nodeId))?.status.swarm
+          ?.clusterId ?? "";
+    }
+    const facts = this.factsFrom(info, clusterId);
+    const prev = st.swarm;
+    if (
+      !prev ||
+      prev.nodeId !== facts.nodeId ||
+      prev.role !== facts.role ||
+      prev.clusterId !== facts.clusterId
+    ) {
+      await ctx.state.update((s) => {
+        s.swarm = { clusterId: facts.clusterId, nodeId: facts.nodeId, role: facts.role };
+      });
+      ctx.log.info(
+        `in swarm ${facts.clusterId || "(id not known yet)"} as ${facts.role} (node ${facts.nodeId})`,
+      );
+    }
+    return facts;
+  }
+
+  private async bootstrap(ctx: PhaseContext): Promise<PhaseOutcome> {
+    const roles = bootstrapRoles(
+      ctx.spec.nodes.map((n) => n.name),
+      ctx.spec.managers,
+    );
+    const st = ctx.state.get();
+    const reachable = ctx.peers.reachable();
+    const peers: PeerReport[] = reachable.map((p) => ({
+      name: p.status.name,
+      address: p.address,
+      swarm: p.status.swarm,
+    }));
+    const view = {
+      self: {
+        name: ctx.node.name,
+        incarnation: st.incarnation,
+        everInSwarm: st.swarm !== undefined,
+        ...(st.promise ? { promise: st.promise } : {}),
+      },
+      managers: roles.managers,
+      creator: roles.creator,
+      peers,
+      answers: [] as PromiseAnswer[],
+    };
+    let decision = decideBootstrap(view);
+    if (decision.action === "ask-promises") {
+      const ask = decision.ask;
+      const answers = await Promise.all(
+        ask.map(async (name) => {
+          const addr = peers.find((p) => p.name === name)!.address;
+          try {
+            return await ctx.peers.client.post<PromiseAnswer>(addr, PEER_PATHS.promise, {
+              creator: ctx.node.name,
+              incarnation: st.incarnation,
+            } satisfies PromiseRequest);
+          } catch (e) {
+            ctx.log.warn(`promise request to ${name} failed: ${(e as PeerCallError).message}`);
+            return undefined;
+          }
+        }),
+      );
+      view.answers = answers.filter((a): a is PromiseAnswer => a !== undefined);
+      decision = decideBootstrap(view);
+      if (decision.action === "ask-promises")
+        return { status: "waiting", reason: `asked ${ask.join(", ")} for promises; no answer yet` };
+    }
+    switch (decision.action) {
+      case "wait":
+        return { status: "waiting", reason: decision.reason };
+      case "create": {
+        ctx.log.info(`creating the swarm: promises from ${decision.promisedBy.join(", ")}`);
+        await this.engine.swarmInit({
+          listenAddr: `0.0.0.0:${SWARM_PORT}`,
+          advertiseAddr: ctx.node.address,
+          dataPathAddr: ctx.node.address,
+        });
+        const facts = await this.adopt(ctx, await this.engine.info());
+        return { status: "done", detail: `created swarm ${facts.clusterId.slice(0, 12)}` };
+      }
+      case "join": {
+        if (decision.conflicting.length > 0)
+          ctx.log.error(
+            `peers report more than one swarm (${[decision.swarm.clusterId, ...decision.conflicting].join(", ")}); joining the one most peers are in`,
+          );
+        return this.join(ctx, decision.swarm, decision.heardFrom);
+      }
+      default:
+        return { status: "waiting", reason: "no decision" };
+    }
+  }
+
+  private async join(ctx: PhaseContext, swarm: SwarmFacts, heardFrom: string[]): Promise<PhaseOutcome> {
+    const role = ctx.index < ctx.spec.managers ? "manager" : "worker";
+    const reachable = ctx.peers.reachable();
+    // Ask manager agents of that swarm: the ones we see, then the manager addresses it names.
+    const targets: string[] = reachable
+      .filter((p) => p.status.swarm?.role === "manager" && p.status.swarm.clusterId === swarm.clusterId)
+      .map((p) => p.address);
+    for (const a of swarm.managerAddrs) {
+      const host = a.replace(/:\d+$/, "");
+      if (!targets.includes(host) && host !== ctx.node.address) targets.push(host);
+    }
+    const errors: string[] = [];
+    for (const target of targets) {
+      let answer: JoinAnswer;
+      try {
+        answer = await ctx.peers.client.post<JoinAnswer>(target, PEER_PATHS.join, {
+          node: ctx.node.name,
+          role,
+        } satisfies JoinRequest);
+      } catch (e) {
+        errors.push(`${target}: ${(e as Error).message}`);
+        continue;
+      }
+      ctx.log.info(
+        `joining swarm ${answer.clusterId.slice(0, 12)} (heard of it from ${heardFrom.join(", ")}) as ${role}`,
+      );
+      await this.engine.swarmJoin({
+        remoteAddrs: answer.remoteAddrs,
+        joinToken: answer.joinToken,
+        listenAddr: `0.0.0.0:${SWARM_PORT}`,
+        advertiseAddr: ctx.node.address,
+        dataPathAddr: ctx.node.address,
+      });
+      const info = await this.engine.info();
+      if (info.Swarm.LocalNodeState !== "active")
+        return { status: "waiting", reason: `joined; Docker reports ${info.Swarm.LocalNodeState}` };
+      await ctx.state.update((s) => {
+        s.swarm = {
+          clusterId: info.Swarm.Cluster?.ID ?? answer.clusterId,
+          nodeId: info.Swarm.NodeID,
+          role: info.Swarm.ControlAvailable ? "manager" : "worker",
+        };
+      });
+      const facts = await this.adopt(ctx, info);
+      return { status: "done", detail: `joined swarm ${facts.clusterId.slice(0, 12)} as ${facts.role}` };
+    }
+    return {
+      status: "waiting",
+      reason: `swarm ${swarm.clusterId.slice(0, 12)} exists but no manager gave a join token (${errors.join("; ") || "no manager reachable"})`,
+    };
+  }
+
+  private async heal(ctx: PhaseContext, info: EngineInfo): Promise<void> {
+    const nodes = await this.engine.nodeList();
+    const self = nodes.find((n) => n.ID === info.Swarm.NodeID);
+    this.leader = self?.ManagerStatus?.Leader === true;
+    if (!this.leader) return;
+    const now = ctx.now();
+    const downSince = this.down.update(nodes, now);
+    const agents = [{ name: ctx.node.name, nodeId: info.Swarm.NodeID }];
+    for (const p of ctx.peers.reachable()) {
+      const s = p.status.swarm;
+      if (s && nodes.some((n) => n.ID === s.nodeId)) agents.push({ name: p.status.name, nodeId: s.nodeId });
+    }
+    const actions = planHealing({
+      nodes,
+      agents,
+      specNodes: ctx.spec.nodes,
+      managers: ctx.spec.managers,
+      downSince,
+      now,
+      graceMs: this.o.managerGraceMs,
+    });
+    for (const a of actions) {
+      if (a.kind === "label") {
+        await this.engine.modifyNode(a.nodeId, (spec) => ({ ...spec, Labels: a.labels }));
+        ctx.log.info(`labelled node ${a.nodeId.slice(0, 12)}: ${a.why}`);
+      } else if (a.kind === "promote" || a.kind === "demote") {
+        const role = a.kind === "promote" ? "manager" : "worker";
+        ctx.log.warn(`${a.kind} node ${a.nodeId.slice(0, 12)}: ${a.why}`);
+        await this.engine.modifyNode(a.nodeId, (spec) => ({ ...spec, Role: role }));
+      } else {
+        ctx.log.warn(`remove node ${a.nodeId.slice(0, 12)} from the swarm: ${a.why}`);
+        await this.engine.nodeRemove(a.nodeId, true);
+      }
+    }
+  }
+}
