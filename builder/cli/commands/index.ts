@@ -2,7 +2,8 @@
 import type { Command } from "../command.ts";
 import { buildCommand } from "./build.ts";
 import { initCommand } from "./init.ts";
+import { seedCommand } from "./seed.ts";
 import { validateCommand } from "./validate.ts";
 
 /** The registered commands. */
-export const commands: Command[] = [initCommand, validateCommand, buildCommand];
+export const commands: Command[] = [initCommand, validateCommand, buildCommand, seedCommand];
