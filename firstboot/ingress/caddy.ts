@@ -1,0 +1,121 @@
+/**
+ * The offline ingress: Caddy from Debian's package (image `swarmforge/ingress-offline`,
+ * baked by the image builder), for air-gapped clusters and CI. Same behaviour as the
+ * Traefik stack where it matters: 80/443 through the routing mesh, HTTP redirected to
+ * HTTPS, certificates from the spec's ACME CA, the spec's routes, forward auth.
+ */
+import type { ClusterSpec } from "../../spec/index.ts";
+import type { ComposeFile, ComposeService } from "./compose.ts";
+import { composeToYaml } from "./compose.ts";
+import {
+  FORWARD_AUTH_PORT,
+  FORWARD_AUTH_SERVICE,
+  forwardAuthService,
+  renderForwardAuthConfig,
+} from "./forward-auth.ts";
+import { APPS_NETWORK, contentName } from "./names.ts";
+import type { PlannedFile, ProviderOptions, RenderedStack } from "./plan.ts";
+import { authHost, resolveRoutes } from "./routes.ts";
+
+/** Caddy's data (certificates, ACME account) on the shared /var/data: one writer, kept across moves. */
+export const CADDY_DATA_DIR = "/var/data/caddy";
+
+/** Where the stack mounts things inside the Caddy container. */
+const CADDYFILE_TARGET = "/etc/caddy/Caddyfile";
+const CA_TARGET = "/etc/caddy/acme-ca.pem";
+
+/** Inputs of {@link renderCaddyfile} that depend on where Caddy runs. */
+export interface CaddyfileOptions {
+  /** Path of the extra ACME CA root as Caddy sees it; none when the CA is publicly trusted. */
+  acmeCaRootPath?: string;
+  /** host:port of the forward-auth endpoint; required when a route asks for a login. */
+  forwardAuth?: string;
+  /** Storage directory; Caddy's default ($XDG_DATA_HOME/caddy) when unset. */
+  storageRoot?: string;
+}
+
+/** The Caddyfile for the spec's routes (pure). */
+export function renderCaddyfile(spec: ClusterSpec, o: CaddyfileOptions = {}): string {
+  const acme = spec.ingress.acme;
+  const global = [
+    `\temail ${acme.email}`,
+    `\tacme_ca ${acme.caServer}`,
+    ...(o.acmeCaRootPath ? [`\tacme_ca_root ${o.acmeCaRootPath}`] : []),
+    ...(o.storageRoot ? ["\tstorage file_system {", `\t\troot ${o.storageRoot}`, "\t}"] : []),
+  ];
+  const blocks: string[][] = [
+    ["{", ...global, "}"],
+    // Every plain-HTTP request, for any host, goes to HTTPS (Traefik's entrypoint redirect
+    // does the same); Caddy still answers ACME HTTP challenges before this.
+    ["http:// {", "\tredir https://{host}{uri} permanent", "}"],
+  ];
+  for (const r of resolveRoutes(spec)) {
+    const lines = [`${r.host} {`];
+    if (r.auth) {
+      if (!o.forwardAuth)
+        throw new Error(`bug: route ${r.host} asks for a login but no forward-auth endpoint was given`);
+      lines.push(
+        `\tforward_auth ${o.forwardAuth} {`,
+        "\t\turi /",
+        "\t\tcopy_headers X-Forwarded-User",
+        "\t}",
+      );
+    }
+    lines.push(`\treverse_proxy ${r.service}:${r.port}`, "}");
+    blocks.push(lines);
+  }
+  const login = authHost(spec);
+  if (login && o.forwardAuth) blocks.push([`${login} {`, `\treverse_proxy ${o.forwardAuth}`, "}"]);
+  return `${blocks.map((b) => b.join("\n")).join("\n\n")}\n`;
+}
+
+/** The offline (Caddy) stack (pure). */
+export function renderOfflineStack(spec: ClusterSpec, o: ProviderOptions): RenderedStack {
+  const files: PlannedFile[] = [];
+  const compose: ComposeFile = {
+    version: "3.8",
+    services: {},
+    networks: { apps: { name: APPS_NETWORK, driver: "overlay", attachable: true } },
+    configs: {},
+  };
+  const add = (kind: "configs" | "secrets", key: string, file: string, content: string) => {
+    const path = `${o.workDir}/${file}`;
+    files.push({ path, content, mode: kind === "secrets" ? 0o600 : 0o644 });
+    compose[kind] ??= {};
+    compose[kind]![key] = { name: contentName(key, content), file: path };
+  };
+  const faConfig = renderForwardAuthConfig(spec);
+  const forwardAuth = faConfig !== undefined ? `${FORWARD_AUTH_SERVICE}:${FORWARD_AUTH_PORT}` : undefined;
+  const caddyfile = renderCaddyfile(spec, {
+    ...(o.acmeCaRootPem ? { acmeCaRootPath: CA_TARGET } : {}),
+    ...(forwardAuth ? { forwardAuth } : {}),
+  });
+  add("configs", "caddyfile", "Caddyfile", caddyfile);
+  const caddy: ComposeService = {
+    image: o.images.offline,
+    ports: [
+      { target: 80, published: 80, protocol: "tcp", mode: "ingress" },
+      { target: 443, published: 443, protocol: "tcp", mode: "ingress" },
+    ],
+    // The image's XDG_DATA_HOME is /data: certificates land in /var/data/caddy/caddy.
+    volumes: [{ type: "bind", source: CADDY_DATA_DIR, target: "/data" }],
+    networks: ["apps"],
+    configs: [{ source: "caddyfile", target: CADDYFILE_TARGET }],
+    deploy: {
+      // One writer of the ACME account and certificates; an update stops the old task first.
+      replicas: 1,
+      update_config: { order: "stop-first", parallelism: 1 },
+      restart_policy: { condition: "any", delay: "5s" },
+    },
+  };
+  if (o.acmeCaRootPem) {
+    add("configs", "acme-ca", "acme-ca.pem", o.acmeCaRootPem);
+    caddy.configs!.push({ source: "acme-ca", target: CA_TARGET });
+  }
+  compose.services.caddy = caddy;
+  if (faConfig !== undefined) {
+    add("secrets", "forward-auth", "forward-auth.ini", faConfig);
+    compose.services[FORWARD_AUTH_SERVICE] = forwardAuthService(o.images.forwardAuth, "forward-auth");
+  }
+  return { composeYaml: composeToYaml(compose), files, hostDirectories: [CADDY_DATA_DIR] };
+}
