@@ -1,0 +1,138 @@
+/**
+ * The baked container images against a real dockerd: `docker load` accepts the
+ * archives, and the images run (Caddy starts, the backend serves a page naming its
+ * container). A real-dockerd test, so it lives with the netns suite; the daemon gets no
+ * network at all (--bridge=none, no iptables) and its own roots under a temp dir.
+ */
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backendImage } from "../../../images/containers/backend.ts";
+import { ingressOfflineImage } from "../../../images/containers/ingress-offline.ts";
+import { nodeRecipe } from "../../../images/node/recipe.ts";
+import { type Daemon, run, spawnDaemon } from "../../../lib/subprocess/index.ts";
+import { waitFor } from "../../../lib/wait.ts";
+import { archiveFileName, buildContainerImage } from "./from-debs.ts";
+
+let dir = "";
+let daemon: Daemon | undefined;
+const log: string[] = [];
+const docker = (args: string[], input?: string) =>
+  run("docker", ["--host", `unix://${dir}/docker.sock`, ...args], {
+    timeoutMs: 120_000,
+    ...(input ? { input } : {}),
+  });
+
+beforeAll(async () => {
+  // short path: dockerd's and containerd's unix sockets live under it
+  dir = await mkdtemp("/tmp/sfdl-");
+  const debs = join(dir, "debs");
+  await mkdir(debs);
+  // the same packages the image build fetches, through the host's apt
+  await run("apt-get", ["download", ...nodeRecipe.rootfs.containerDebs], { cwd: debs, timeoutMs: 300_000 });
+  await writeFile(join(dir, "daemon.json"), "{}\n");
+  daemon = spawnDaemon(
+    "dockerd",
+    [
+      `--config-file=${dir}/daemon.json`,
+      `--data-root=${dir}/data`,
+      `--exec-root=${dir}/exec`,
+      `--pidfile=${dir}/docker.pid`,
+      `--host=unix://${dir}/docker.sock`,
+      "--bridge=none",
+      "--iptables=false",
+      "--ip6tables=false",
+    ],
+    { onLine: (l) => log.push(l) },
+  );
+  const d = daemon;
+  let exited = false;
+  void d.exited.then(() => {
+    exited = true;
+  });
+  await waitFor(
+    async () => {
+      const r = await docker(["version", "--format", "{{.Server.Version}}"]).catch((e: Error) => e);
+      return r instanceof Error
+        ? { ok: false, saw: r.message.split("\n")[0] ?? "" }
+        : { ok: true, value: r.stdout };
+    },
+    {
+      what: "dockerd to answer",
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      abortIf: () => (exited ? `dockerd exited:\n${log.slice(-10).join("\n")}` : undefined),
+    },
+  );
+}, 600_000);
+
+afterAll(async () => {
+  await daemon?.stop(20_000);
+  // overlay2 mounts go when dockerd stops; anything left would make rm fail loudly
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("container images from Debian packages", () => {
+  it("docker load accepts both archives and tags them", async () => {
+    const debsDir = join(dir, "debs");
+    expect((await readdir(debsDir)).length).toBe(nodeRecipe.rootfs.containerDebs.length);
+    for (const recipe of [backendImage, ingressOfflineImage]) {
+      const a = await buildContainerImage(recipe, {
+        debsDir,
+        rootfsDir: "/",
+        mtime: new Date(1_735_689_600_000),
+      });
+      const file = join(dir, archiveFileName(recipe));
+      await writeFile(file, a.bytes);
+      const r = await docker(["load", "--input", file]);
+      expect(r.stdout).toContain(`Loaded image: ${recipe.tags[0]}`);
+      const id = (await docker(["image", "inspect", "--format", "{{.Id}}", recipe.tags[0]!])).stdout.trim();
+      expect(id).toBe(a.imageId);
+    }
+  });
+
+  it("the backend serves a page naming its container", async () => {
+    const r = await docker([
+      "run",
+      "--rm",
+      "--network",
+      "none",
+      "--hostname",
+      "backend-test-1",
+      "--entrypoint",
+      "/bin/sh",
+      backendImage.tags[0]!,
+      "-c",
+      "backend & sleep 1; wget -q -O - http://127.0.0.1:8080/",
+    ]);
+    expect(r.stdout).toContain("served by backend-test-1");
+  });
+
+  it("the offline ingress runs Debian's Caddy with its config and CA bundle", async () => {
+    const v = await docker(["run", "--rm", "--network", "none", ingressOfflineImage.tags[0]!, "version"]);
+    expect(v.stdout).toMatch(/^v?2\.\d+\.\d+/);
+    const r = await docker([
+      "run",
+      "--rm",
+      "--network",
+      "none",
+      "--entrypoint",
+      "/usr/bin/caddy",
+      ingressOfflineImage.tags[0]!,
+      "validate",
+      "--config",
+      "/etc/caddy/Caddyfile",
+      "--adapter",
+      "caddyfile",
+    ]);
+    expect(`${r.stdout}${r.stderr}`).toContain("Valid configuration");
+    const cid = (await docker(["create", ingressOfflineImage.tags[0]!])).stdout.trim();
+    const bundle = await run(
+      "docker",
+      ["--host", `unix://${dir}/docker.sock`, "cp", `${cid}:/etc/ssl/certs/ca-certificates.crt`, "-"],
+      { binary: true },
+    );
+    await docker(["rm", cid]);
+    expect(bundle.stdoutBytes?.length ?? 0).toBeGreaterThan(100_000);
+  });
+});
