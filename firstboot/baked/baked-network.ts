@@ -1,31 +1,61 @@
 /**
- * The static address of a node picked from the baked spec. cloud-init has already run
- * (no seed: DHCP fallback), so the agent writes a systemd-networkd unit that sorts before
- * cloud-init's own (05- < 10-cloud-init-*) and matches the picked NIC by MAC; networkd
- * uses the first matching file, so the static address replaces DHCP, now and at every boot.
+ * The static address of a node picked from the baked spec, for the image's ifupdown
+ * networking. cloud-init has already run without a seed and brought the NIC up with DHCP
+ * (its fallback) in /etc/network/interfaces.d/50-cloud-init. The plan: take the NIC down
+ * (releasing the lease and stopping dhclient), replace cloud-init's stanza with a static
+ * one, stop cloud-init from writing network config again, and bring the NIC up.
  */
 import type { ClusterSpec, NodeSpec } from "../../spec/index.ts";
 import type { Nic } from "./nics.ts";
 
-/** Where systemd-networkd reads admin units. */
-export const NETWORKD_DIR = "/etc/systemd/network";
-/** The unit written for a node picked from the baked spec. */
-export const BAKED_NETWORK_FILE = "05-swarmforge-cluster.network";
+/** The stanza written for a node picked from the baked spec. */
+export const BAKED_INTERFACES_FILE = "/etc/network/interfaces.d/05-swarmforge-cluster";
+/** cloud-init's fallback (DHCP) stanza, which the static one replaces. */
+export const CLOUD_INIT_INTERFACES_FILE = "/etc/network/interfaces.d/50-cloud-init";
+/** Keeps cloud-init from rewriting the network config at later boots. */
+export const CLOUD_INIT_NETWORK_OFF = "/etc/cloud/cloud.cfg.d/99-swarmforge-baked-network.cfg";
 
-/** The networkd unit for `node` on `nic` (pure). */
-export function renderBakedNetwork(spec: ClusterSpec, node: NodeSpec, nic: Nic): string {
+/** What to do to the machine, as data. */
+export interface BakedNetworkPlan {
+  /** Commands before files change (the DHCP lease goes with the old stanza). */
+  down: string[][];
+  writes: { path: string; content: string; mode: number }[];
+  removes: string[];
+  up: string[][];
+}
+
+/** The ifupdown stanza for `node` on `nic` (pure). */
+export function renderInterfacesStanza(spec: ClusterSpec, node: NodeSpec, nic: Nic): string {
   const prefix = spec.network.subnet.split("/")[1]!;
   return [
     "# swarmforge: this node's cluster address, from the cluster spec baked into the image.",
-    "[Match]",
-    `MACAddress=${nic.mac}`,
-    "Type=ether",
-    "",
-    "[Network]",
-    "DHCP=no",
-    `Address=${node.address}/${prefix}`,
-    ...(spec.network.gateway ? [`Gateway=${spec.network.gateway}`] : []),
-    ...spec.network.dns.map((d) => `DNS=${d}`),
+    `# Picked for MAC ${nic.mac}.`,
+    `auto ${nic.name}`,
+    `iface ${nic.name} inet static`,
+    `    address ${node.address}/${prefix}`,
+    ...(spec.network.gateway ? [`    gateway ${spec.network.gateway}`] : []),
+    ...(spec.network.dns.length ? [`    dns-nameservers ${spec.network.dns.join(" ")}`] : []),
     "",
   ].join("\n");
+}
+
+/** The plan that moves `nic` from cloud-init's DHCP fallback to the node's static address. */
+export function planBakedNetwork(spec: ClusterSpec, node: NodeSpec, nic: Nic): BakedNetworkPlan {
+  return {
+    down: [
+      ["ifdown", "--force", nic.name],
+      ["ip", "-4", "addr", "flush", "dev", nic.name],
+    ],
+    writes: [
+      {
+        path: CLOUD_INIT_NETWORK_OFF,
+        content:
+          "# swarmforge: the network comes from the baked cluster spec.\nnetwork: {config: disabled}\n",
+        mode: 0o644,
+      },
+      { path: BAKED_INTERFACES_FILE, content: renderInterfacesStanza(spec, node, nic), mode: 0o644 },
+    ],
+    removes: [CLOUD_INIT_INTERFACES_FILE],
+    up: [["ifup", nic.name]],
+  };
 }

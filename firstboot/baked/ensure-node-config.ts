@@ -1,8 +1,8 @@
 /**
  * Before the agent reads its node config: when no seed wrote one and the image carries a
  * baked spec, pick this machine's node entry, write the node config (0600) and give the
- * NIC its static address. The seed always wins: a config cloud-init wrote is never touched,
- * and a network unit left from an earlier baked pick is removed so the seed's network applies.
+ * NIC its static address. The seed always wins: when cloud-init wrote a config from a seed,
+ * nothing here runs (and the seed's network-config was applied by cloud-init itself).
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -12,7 +12,7 @@ import { run } from "../../lib/subprocess/index.ts";
 import { waitFor } from "../../lib/wait.ts";
 import { BAKED_SPEC_PATH, NODE_CONFIG_PATH, parseSpecText, renderProblem } from "../../spec/index.ts";
 import { writeFileAtomic } from "../state/atomic-file.ts";
-import { BAKED_NETWORK_FILE, NETWORKD_DIR, renderBakedNetwork } from "./baked-network.ts";
+import { type BakedNetworkPlan, planBakedNetwork } from "./baked-network.ts";
 import { type Nic, readSystemNics } from "./nics.ts";
 import { pickNode } from "./pick-node.ts";
 
@@ -23,10 +23,11 @@ export const BAKED_MARKER = "# swarmforge node config: picked from the baked spe
 export interface EnsureDeps {
   nodeConfigPath?: string;
   bakedSpecPath?: string;
-  networkDir?: string;
+  /** Prefix for the network files of the plan (tests use a scratch directory). */
+  root?: string;
   readNics?: () => Promise<Nic[]>;
-  /** Makes networkd pick up the unit (default: `networkctl reload` + `reconfigure`). */
-  applyNetwork?: (nic: Nic) => Promise<void>;
+  /** Runs one command of the network plan (default: lib/subprocess). */
+  runCommand?: (argv: string[], mayFail: boolean) => Promise<void>;
   /** How long to wait for the static address to appear on the NIC. */
   addressTimeoutMs?: number;
 }
@@ -41,20 +42,14 @@ export type EnsureOutcome =
 /** Makes sure a node config exists when it can; see the module comment. */
 export async function ensureNodeConfig(deps: EnsureDeps = {}): Promise<EnsureOutcome> {
   const configPath = deps.nodeConfigPath ?? NODE_CONFIG_PATH;
-  const networkFile = join(deps.networkDir ?? NETWORKD_DIR, BAKED_NETWORK_FILE);
   const readNics = deps.readNics ?? (() => readSystemNics());
-  const applyNetwork = deps.applyNetwork ?? networkctlApply;
 
   const existing = await readFile(configPath, "utf8").catch((e: NodeJS.ErrnoException) => {
     if (e.code === "ENOENT") return undefined;
     throw e;
   });
-  if (existing !== undefined) {
-    if (existing.startsWith(BAKED_MARKER)) return { action: "kept-baked-config" };
-    // A seed wrote this config; a unit from an earlier baked pick would shadow its network.
-    await rm(networkFile, { force: true });
-    return { action: "seed-config" };
-  }
+  if (existing !== undefined)
+    return existing.startsWith(BAKED_MARKER) ? { action: "kept-baked-config" } : { action: "seed-config" };
 
   const specText = await readFile(deps.bakedSpecPath ?? BAKED_SPEC_PATH, "utf8").catch(
     (e: NodeJS.ErrnoException) => {
@@ -75,9 +70,11 @@ export async function ensureNodeConfig(deps: EnsureDeps = {}): Promise<EnsureOut
   const pick = pickNode(spec, await readNics());
   if (!pick.ok) throw new UserError("NODE_NOT_PICKED", pick.error, pick.fix);
 
-  await mkdir(dirname(networkFile), { recursive: true });
-  await writeFile(networkFile, renderBakedNetwork(spec, pick.node, pick.nic), { mode: 0o644 });
-  await applyNetwork(pick.nic);
+  await applyPlan(
+    planBakedNetwork(spec, pick.node, pick.nic),
+    deps.root ?? "",
+    deps.runCommand ?? runCommand,
+  );
   // The agent binds its peer channel to the node's address: wait until the NIC has it.
   await waitFor(
     async () => {
@@ -94,7 +91,21 @@ export async function ensureNodeConfig(deps: EnsureDeps = {}): Promise<EnsureOut
   return { action: "picked", node: pick.node.name, by: pick.by, nic: pick.nic.name };
 }
 
-async function networkctlApply(nic: Nic): Promise<void> {
-  await run("networkctl", ["reload"], { timeoutMs: 30_000 });
-  await run("networkctl", ["reconfigure", nic.name], { timeoutMs: 30_000 });
+/** Executes a network plan: down (failures tolerated: the NIC may not be up), files, up. */
+async function applyPlan(
+  plan: BakedNetworkPlan,
+  root: string,
+  exec: (argv: string[], mayFail: boolean) => Promise<void>,
+): Promise<void> {
+  for (const argv of plan.down) await exec(argv, true);
+  for (const w of plan.writes) {
+    await mkdir(dirname(join(root, w.path)), { recursive: true });
+    await writeFile(join(root, w.path), w.content, { mode: w.mode });
+  }
+  for (const p of plan.removes) await rm(join(root, p), { force: true });
+  for (const argv of plan.up) await exec(argv, false);
+}
+
+async function runCommand(argv: string[], mayFail: boolean): Promise<void> {
+  await run(argv[0]!, argv.slice(1), { timeoutMs: 60_000, reject: !mayFail });
 }

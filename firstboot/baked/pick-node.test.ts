@@ -4,7 +4,12 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { type ClusterSpec, exampleSpec, parseSpecValue } from "../../spec/index.ts";
-import { BAKED_NETWORK_FILE } from "./baked-network.ts";
+import {
+  BAKED_INTERFACES_FILE,
+  CLOUD_INIT_INTERFACES_FILE,
+  CLOUD_INIT_NETWORK_OFF,
+  renderInterfacesStanza,
+} from "./baked-network.ts";
 import { BAKED_MARKER, ensureNodeConfig } from "./ensure-node-config.ts";
 import { type Nic, parseIpAddrJson, readSystemNics } from "./nics.ts";
 import { pickNode } from "./pick-node.ts";
@@ -74,40 +79,65 @@ describe("reading NICs", () => {
   });
 });
 
+describe("the baked node's ifupdown stanza", () => {
+  it("is read by cloud-init's own ENI parser as a static address with gateway and DNS on the picked NIC", async () => {
+    const { run } = await import("../../lib/subprocess/index.ts");
+    const stanza = renderInterfacesStanza(spec, spec.nodes[1]!, nic("enp0s2", "52:54:00:00:00:12"));
+    const script =
+      "import json,sys\nfrom cloudinit.net.eni import convert_eni_data\nprint(json.dumps(convert_eni_data(sys.stdin.read())))";
+    const r = await run("/usr/bin/python3", ["-c", script], { input: stanza });
+    const cfg = JSON.parse(r.stdout) as { config: { name: string; subnets: Record<string, unknown>[] }[] };
+    const itf = cfg.config.find((c) => c.name === "enp0s2")!;
+    expect(itf.subnets).toEqual([
+      expect.objectContaining({
+        type: "static",
+        address: "198.18.0.12/24",
+        gateway: "198.18.0.1",
+        dns_nameservers: ["198.18.0.2"],
+        control: "auto",
+      }),
+    ]);
+  });
+});
+
 describe("ensureNodeConfig", () => {
   let dir: string;
-  let paths: { nodeConfigPath: string; bakedSpecPath: string; networkDir: string };
+  let paths: { nodeConfigPath: string; bakedSpecPath: string; root: string };
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "sf-baked-"));
     paths = {
       nodeConfigPath: join(dir, "etc/swarmforge/node.yaml"),
       bakedSpecPath: join(dir, "usr/share/swarmforge/cluster.yaml"),
-      networkDir: join(dir, "etc/systemd/network"),
+      root: dir,
     };
     await mkdir(join(dir, "usr/share/swarmforge"), { recursive: true });
     await writeFile(paths.bakedSpecPath, stringify(noMac), { mode: 0o600 });
+    // What cloud-init's DHCP fallback left behind.
+    await mkdir(join(dir, "etc/network/interfaces.d"), { recursive: true });
+    await writeFile(join(dir, CLOUD_INIT_INTERFACES_FILE), "auto enp0s2\niface enp0s2 inet dhcp\n");
   });
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  // Stands in for systemd-networkd: once the unit is applied, the NIC carries the address.
-  function machine(nics: Nic[], netDir: string) {
-    const applied: string[] = [];
+  // Stands in for ifupdown: `ifup` gives the NIC the address of the stanza it finds.
+  function machine(nics: Nic[]) {
+    const commands: string[] = [];
     return {
-      applied,
+      commands,
       readNics: async () => nics,
-      applyNetwork: async (n: Nic) => {
-        const unit = await readFile(join(netDir, BAKED_NETWORK_FILE), "utf8");
-        applied.push(unit);
-        const addr = /^Address=([\d.]+)\//m.exec(unit)![1]!;
-        nics.find((x) => x.mac === n.mac)!.addresses = [addr];
+      runCommand: async (argv: string[]) => {
+        commands.push(argv.join(" "));
+        if (argv[0] !== "ifup") return;
+        const stanza = await readFile(join(dir, BAKED_INTERFACES_FILE), "utf8");
+        const addr = /address ([\d.]+)\//.exec(stanza)![1]!;
+        nics.find((x) => x.name === argv[1])!.addresses = [addr];
       },
     };
   }
 
-  it("picks by MAC, writes the node config 0600 and the static network unit", async () => {
-    const m = machine([nic("enp0s2", "52:54:00:00:00:12", ["198.18.0.140"])], paths.networkDir);
+  it("picks by MAC, writes the node config 0600 and replaces cloud-init's DHCP stanza with the static one", async () => {
+    const m = machine([nic("enp0s2", "52:54:00:00:00:12", ["198.18.0.140"])]);
     const r = await ensureNodeConfig({ ...paths, ...m, addressTimeoutMs: 2_000 });
     expect(r).toEqual({ action: "picked", node: "node2", by: "mac", nic: "enp0s2" });
     expect((await stat(paths.nodeConfigPath)).mode & 0o777).toBe(0o600);
@@ -116,38 +146,39 @@ describe("ensureNodeConfig", () => {
     const cfg = parse(text);
     expect(cfg.node).toBe("node2");
     expect(parse1(cfg.cluster)).toEqual(spec);
-    expect(m.applied[0]).toContain("MACAddress=52:54:00:00:00:12");
-    expect(m.applied[0]).toMatch(/^Address=198\.18\.0\.12\/24$/m);
-    expect(m.applied[0]).toMatch(/^Gateway=198\.18\.0\.1$/m);
-    expect(m.applied[0]).toMatch(/^DNS=198\.18\.0\.2$/m);
-    expect(m.applied[0]).toMatch(/^DHCP=no$/m);
+    expect(m.commands).toEqual(["ifdown --force enp0s2", "ip -4 addr flush dev enp0s2", "ifup enp0s2"]);
+    const stanza = await readFile(join(dir, BAKED_INTERFACES_FILE), "utf8");
+    expect(stanza).toMatch(/^iface enp0s2 inet static$/m);
+    expect(stanza).toMatch(/^ {4}address 198\.18\.0\.12\/24$/m);
+    await expect(stat(join(dir, CLOUD_INIT_INTERFACES_FILE))).rejects.toThrow(/ENOENT/);
+    expect(parse(await readFile(join(dir, CLOUD_INIT_NETWORK_OFF), "utf8"))).toEqual({
+      network: { config: "disabled" },
+    });
     // The next start keeps what it picked and does not touch the network again.
     expect(await ensureNodeConfig({ ...paths, ...m })).toEqual({ action: "kept-baked-config" });
-    expect(m.applied).toHaveLength(1);
+    expect(m.commands).toHaveLength(3);
   });
 
   it("picks by the DHCP address when the node has no MAC in the spec", async () => {
-    const m = machine([nic("eno1", "aa:bb:cc:dd:ee:01", ["198.18.0.13"])], paths.networkDir);
+    const m = machine([nic("eno1", "aa:bb:cc:dd:ee:01", ["198.18.0.13"])]);
     const r = await ensureNodeConfig({ ...paths, ...m, addressTimeoutMs: 2_000 });
     expect(r).toEqual({ action: "picked", node: "node3", by: "address", nic: "eno1" });
     expect(parse(await readFile(paths.nodeConfigPath, "utf8")).node).toBe("node3");
   });
 
-  it("the seed wins: a config cloud-init wrote is left as it is and a baked network unit is removed", async () => {
+  it("the seed wins: a config cloud-init wrote is left as it is and the network is not touched", async () => {
     await mkdir(join(dir, "etc/swarmforge"), { recursive: true });
     const seedConfig = "# swarmforge node config: written at boot\nnode: node1\ncluster: {}\n";
     await writeFile(paths.nodeConfigPath, seedConfig, { mode: 0o600 });
-    await mkdir(paths.networkDir, { recursive: true });
-    await writeFile(join(paths.networkDir, BAKED_NETWORK_FILE), "[Match]\n");
-    const m = machine([nic("enp0s2", "52:54:00:00:00:12")], paths.networkDir);
+    const m = machine([nic("enp0s2", "52:54:00:00:00:12")]);
     expect(await ensureNodeConfig({ ...paths, ...m })).toEqual({ action: "seed-config" });
     expect(await readFile(paths.nodeConfigPath, "utf8")).toBe(seedConfig);
-    await expect(stat(join(paths.networkDir, BAKED_NETWORK_FILE))).rejects.toThrow(/ENOENT/);
-    expect(m.applied).toEqual([]);
+    expect(m.commands).toEqual([]);
+    await expect(stat(join(dir, BAKED_INTERFACES_FILE))).rejects.toThrow(/ENOENT/);
   });
 
-  it("no match: a clear error, and nothing is written", async () => {
-    const m = machine([nic("eno1", "aa:bb:cc:dd:ee:01", ["192.0.2.50"])], paths.networkDir);
+  it("no match: a clear error, and nothing is written or run", async () => {
+    const m = machine([nic("eno1", "aa:bb:cc:dd:ee:01", ["192.0.2.50"])]);
     await expect(ensureNodeConfig({ ...paths, ...m })).rejects.toMatchObject({
       code: "NODE_NOT_PICKED",
       message: expect.stringMatching(
@@ -155,13 +186,13 @@ describe("ensureNodeConfig", () => {
       ),
     });
     await expect(stat(paths.nodeConfigPath)).rejects.toThrow(/ENOENT/);
-    await expect(stat(join(paths.networkDir, BAKED_NETWORK_FILE))).rejects.toThrow(/ENOENT/);
+    await expect(stat(join(dir, BAKED_INTERFACES_FILE))).rejects.toThrow(/ENOENT/);
+    expect(m.commands).toEqual([]);
   });
 
   it("no seed and no baked spec: nothing to do", async () => {
     await rm(paths.bakedSpecPath);
-    const m = machine([], paths.networkDir);
-    expect(await ensureNodeConfig({ ...paths, ...m })).toEqual({ action: "no-config-source" });
+    expect(await ensureNodeConfig({ ...paths, ...machine([]) })).toEqual({ action: "no-config-source" });
   });
 
   it("an address that never appears fails with what the NIC has, and writes no node config", async () => {
@@ -169,7 +200,7 @@ describe("ensureNodeConfig", () => {
     const r = ensureNodeConfig({
       ...paths,
       readNics: async () => nics,
-      applyNetwork: async () => {},
+      runCommand: async () => {},
       addressTimeoutMs: 300,
     });
     await expect(r).rejects.toThrow(/198\.18\.0\.12 on enp0s2/);
