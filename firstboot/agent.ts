@@ -1,20 +1,256 @@
 /**
- * The agent: watch the node config, converge the phases in order, then keep reconciling.
+ * The agent: watch the node config, serve the peer channel, converge the phases in
+ * order, then keep reconciling every few seconds. An invalid config is reported (log and
+ * status) and changes nothing; the agent waits for the file to change.
  */
-
-import { readNodeConfig } from "./config/node-config.ts";
+import { join } from "node:path";
+import { PeerClient } from "../lib/peer/client.ts";
+import { type ClusterStatus, type NodeStatus, PEER_PATHS, type PhaseStatus } from "../lib/peer/protocol.ts";
+import { type ConfigSnapshot, configStamp, type NodeConfig, readNodeConfig } from "./config/node-config.ts";
+import { SeedDiscovery, StaticDiscovery } from "./discovery/provider.ts";
 import type { Logger } from "./log.ts";
 import type { AgentOptions } from "./options.ts";
+import { PeerDirectory } from "./peer/directory.ts";
+import { type PeerServer, type RouteHandler, startPeerServer } from "./peer/server.ts";
+import { orderPhases, type Phase, type PhaseContext } from "./phases/phase.ts";
+import { runRound } from "./phases/runner.ts";
+import { StateStore } from "./state/agent-state.ts";
+import { writeFileAtomic } from "./state/atomic-file.ts";
+import type { SwarmPhase } from "./swarm/phase.ts";
 
 /** What the agent gets from its entry point. */
 export interface AgentDeps {
   log: Logger;
   signal: AbortSignal;
+  /** The swarm phase (needs the Docker client). */
+  swarm: SwarmPhase;
+  /** Other phases (time sync, Ceph, keepalived, firewall, ingress), in any order. */
+  extraPhases?: readonly Phase[];
+  now?: () => number;
 }
 
-/** Runs the agent until `deps.signal` aborts (or once with `opts.once`). */
+/** A valid config with its running peer server and peer directory. */
+interface Runtime {
+  config: NodeConfig;
+  server: PeerServer;
+  peers: PeerDirectory;
+}
+
+/** Runs the agent until `deps.signal` aborts (or one converged round with `opts.once`). */
 export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<void> {
-  const snap = await readNodeConfig(opts.configPath);
-  if (!snap.result.ok) deps.log.error(snap.result.error);
-  else deps.log.info(`node ${snap.result.config.node.name} of cluster ${snap.result.config.spec.name}`);
+  const { log, signal } = deps;
+  const now = deps.now ?? Date.now;
+  const startedAt = new Date(now()).toISOString();
+  const state = await StateStore.open(opts.stateDir);
+  const phases = orderPhases([...(deps.extraPhases ?? []), deps.swarm]);
+  let snapshot: ConfigSnapshot | undefined;
+  let runtime: Runtime | undefined;
+  let configError: string | null = null;
+  let lastRound: { phases: PhaseStatus[]; current: string } = { phases: [], current: "starting" };
+  let lastError: string | null = null;
+
+  const context = (rt: Runtime): PhaseContext => ({
+    spec: rt.config.spec,
+    node: rt.config.node,
+    index: rt.config.index,
+    state,
+    peers: rt.peers,
+    log,
+    signal,
+    now,
+  });
+
+  const nodeStatus = async (rt: Runtime | undefined): Promise<NodeStatus> => {
+    let swarm: NodeStatus["swarm"] = null;
+    try {
+      swarm = await deps.swarm.facts(state);
+    } catch (e) {
+      lastError ??= `docker: ${(e as Error).message}`;
+    }
+    const st = state.get();
+    return {
+      name: rt?.config.node.name ?? "",
+      address: rt?.config.node.address ?? "",
+      cluster: rt?.config.spec.name ?? "",
+      incarnation: st.incarnation,
+      phase: configError ? "config-invalid" : lastRound.current,
+      phases: lastRound.phases,
+      config: configError ? { ok: false, error: configError } : { ok: true },
+      swarm,
+      promise: st.promise ? { creator: st.promise.creator, incarnation: st.promise.incarnation } : null,
+      peers: rt?.peers.sightings() ?? [],
+      lastError: configError ?? lastError,
+      startedAt,
+      now: new Date(now()).toISOString(),
+    };
+  };
+
+  const routes = (rt: Runtime): Map<string, RouteHandler> => {
+    const m = new Map<string, RouteHandler>();
+    const noted =
+      (h: RouteHandler): RouteHandler =>
+      (body, caller) => {
+        rt.peers.noteCaller(caller);
+        return h(body, caller);
+      };
+    m.set(
+      `GET ${PEER_PATHS.status}`,
+      noted(() => nodeStatus(rt)),
+    );
+    m.set(
+      `GET ${PEER_PATHS.clusterStatus}`,
+      noted(async () => clusterStatus(rt, await nodeStatus(rt))),
+    );
+    m.set(
+      `POST ${PEER_PATHS.promise}`,
+      noted((body) => deps.swarm.handlePromise(context(rt), body)),
+    );
+    m.set(
+      `POST ${PEER_PATHS.join}`,
+      noted((body) => deps.swarm.handleJoin(context(rt), body)),
+    );
+    for (const p of phases)
+      for (const [name, h] of Object.entries(p.routes ?? {}))
+        m.set(
+          `POST /v1/${p.name}/${name}`,
+          noted((body) => h(body, context(rt))),
+        );
+    return m;
+  };
+
+  const startRuntime = async (config: NodeConfig): Promise<Runtime> => {
+    const spec = config.spec;
+    const client = new PeerClient(spec.secrets.clusterSecret, opts.port ?? spec.agent.port);
+    const peers = new PeerDirectory(
+      client,
+      [
+        new SeedDiscovery(spec.seeds),
+        new StaticDiscovery("spec-nodes", () => spec.nodes.map((n) => n.address)),
+      ],
+      config.node.address,
+      now,
+    );
+    const rt: Runtime = { config, peers, server: undefined as unknown as PeerServer };
+    const routeMap = routes(rt);
+    rt.server = await startPeerServer({
+      clusterSecret: spec.secrets.clusterSecret,
+      host: opts.listenAddress ?? config.node.address,
+      port: opts.port ?? spec.agent.port,
+      routes: () => routeMap,
+      onRefused: (caller, reason) => log.warn(`refused a peer request from ${caller}: ${reason}`),
+      onError: (path, e) => log.warn(`peer request ${path} failed: ${(e as Error).message}`),
+    });
+    log.info(
+      `node ${config.node.name} of cluster ${spec.name}: peer channel on ${opts.listenAddress ?? config.node.address}:${rt.server.port}`,
+    );
+    return rt;
+  };
+
+  const loadConfig = async (): Promise<void> => {
+    snapshot = await readNodeConfig(opts.configPath);
+    if (!snapshot.result.ok) {
+      configError = snapshot.result.error;
+      log.error(`${configError}\n(nothing changes on this node until ${opts.configPath} is fixed)`);
+      return;
+    }
+    const config = snapshot.result.config;
+    const owner = state.get().cluster;
+    if (owner && owner !== config.spec.name) {
+      configError = `${opts.configPath} is for cluster ${config.spec.name}, but this node's state (${opts.stateDir}) belongs to cluster ${owner}; fix: use the right node config, or wipe the node to move it to another cluster`;
+      log.error(configError);
+      return;
+    }
+    configError = null;
+    if (!owner)
+      await state.update((s) => {
+        s.cluster = config.spec.name;
+      });
+    if (runtime) await runtime.server.close();
+    runtime = await startRuntime(config);
+  };
+
+  const writeStatusFile = async (): Promise<void> => {
+    const s = await nodeStatus(runtime);
+    await writeFileAtomic(join(opts.stateDir, "status.json"), `${JSON.stringify(s, null, 2)}\n`);
+  };
+
+  try {
+    await loadConfig();
+    for (;;) {
+      signal.throwIfAborted();
+      if (runtime && !configError) {
+        const ctx = context(runtime);
+        try {
+          await runtime.peers.refresh(signal);
+          const r = await runRound(phases, ctx);
+          lastRound = { phases: r.phases, current: r.current };
+          if (r.error && r.error !== lastError) log.error(r.error);
+          lastError = r.error;
+          const waiting = r.phases.find((p) => p.status === "waiting");
+          if (waiting?.detail && waiting.detail !== lastWaiting)
+            log.info(`${waiting.name}: ${waiting.detail}`);
+          lastWaiting = waiting?.detail;
+        } catch (e) {
+          if (signal.aborted) throw e;
+          lastError = (e as Error).message;
+          log.error(`reconcile round failed: ${lastError}`);
+        }
+      }
+      await writeStatusFile().catch((e) => log.warn(`cannot write status file: ${(e as Error).message}`));
+      if (opts.once && lastRound.current === "reconciling") return;
+      // Sleep until the next round, checking the config file for changes meanwhile.
+      const until = now() + (configError ? opts.configPollMs : opts.reconcileIntervalMs);
+      while (now() < until) {
+        await sleep(Math.min(opts.configPollMs, Math.max(0, until - now())), signal);
+        if ((await configStamp(opts.configPath)) !== snapshot?.stamp) {
+          log.info(`${opts.configPath} changed: reading it again`);
+          await loadConfig();
+          break;
+        }
+      }
+    }
+  } finally {
+    await runtime?.server.close();
+  }
+
+  async function clusterStatus(rt: Runtime, self: NodeStatus): Promise<ClusterStatus> {
+    const addresses = [
+      ...new Set([
+        ...rt.config.spec.nodes.map((n) => n.address),
+        ...rt.peers.sightings().map((p) => p.address),
+      ]),
+    ];
+    const nodes = await Promise.all(
+      addresses.map(async (address) => {
+        if (address === rt.config.node.address) return { address, status: self };
+        try {
+          const status = await rt.peers.client.get<NodeStatus>(address, PEER_PATHS.status, {
+            attempts: 2,
+            timeoutMs: 2_000,
+          });
+          return { address, status };
+        } catch (e) {
+          return { address, error: (e as Error).message };
+        }
+      }),
+    );
+    return { askedNode: rt.config.node.name, nodes };
+  }
+}
+
+let lastWaiting: string | undefined;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
 }

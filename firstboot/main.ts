@@ -2,10 +2,15 @@
  * The swarmforge node agent's entry point (bundled with esbuild for the image's Node 18).
  * Parses arguments and environment once, then runs the agent until SIGTERM/SIGINT.
  */
+// First: CommonJS dependencies of the bundle need `require` before they load.
+import "./node-require.ts";
+
 import { describeError } from "../lib/errors.ts";
 import { runAgent } from "./agent.ts";
+import { DockerClient } from "./docker/client.ts";
 import { streamLogger } from "./log.ts";
 import { agentUsage, parseAgentOptions } from "./options.ts";
+import { SwarmPhase } from "./swarm/phase.ts";
 
 async function main(): Promise<number> {
   const log = streamLogger();
@@ -22,8 +27,13 @@ async function main(): Promise<number> {
   }
   const stop = new AbortController();
   for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => stop.abort(new Error(sig)));
+  const docker = new DockerClient({ socketPath: opts.dockerSocket });
+  const swarm = new SwarmPhase(docker, {
+    managerGraceMs: opts.managerGraceMs,
+    ...(opts.swarmAddressPool ? { addressPool: opts.swarmAddressPool } : {}),
+  });
   try {
-    await runAgent(opts, { log, signal: stop.signal });
+    await runAgent(opts, { log, signal: stop.signal, swarm });
     return 0;
   } catch (e) {
     if (stop.signal.aborted) return 0;

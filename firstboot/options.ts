@@ -24,13 +24,16 @@ export interface AgentOptions {
   managerGraceMs: number;
   /** How often the node config file is checked for changes. */
   configPollMs: number;
+  /** Address pools for overlay networks given to swarm init (default: Docker's 10.0.0.0/8). */
+  swarmAddressPool?: string[];
   /** Exit after converging once instead of reconciling forever (tests, debugging). */
   once: boolean;
 }
 
 const USAGE =
   "usage: swarmforge-agent [--config FILE] [--state-dir DIR] [--docker-socket PATH] [--listen ADDR] [--port N]\n" +
-  "                        [--reconcile-interval-ms N] [--manager-grace-ms N] [--config-poll-ms N] [--once]\n" +
+  "                        [--reconcile-interval-ms N] [--manager-grace-ms N] [--config-poll-ms N]\n" +
+  "                        [--swarm-address-pool CIDR[,CIDR...]] [--once]\n" +
   "environment: SWARMFORGE_CONFIG, SWARMFORGE_STATE_DIR, DOCKER_HOST (unix://...), SWARMFORGE_LISTEN,\n" +
   "             SWARMFORGE_PORT, SWARMFORGE_RECONCILE_INTERVAL_MS, SWARMFORGE_MANAGER_GRACE_MS\n";
 
@@ -54,6 +57,7 @@ export function parseAgentOptions(
         "reconcile-interval-ms": { type: "string" },
         "manager-grace-ms": { type: "string" },
         "config-poll-ms": { type: "string" },
+        "swarm-address-pool": { type: "string" },
         once: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -85,6 +89,15 @@ export function parseAgentOptions(
       "pick a valid TCP port",
     );
   const listen = str("listen", "SWARMFORGE_LISTEN");
+  const pool = str("swarm-address-pool", "SWARMFORGE_SWARM_ADDRESS_POOL");
+  const pools = pool?.split(",").map((p) => p.trim());
+  for (const p of pools ?? [])
+    if (!/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/.test(p))
+      throw new UserError(
+        "AGENT_BAD_ARGUMENTS",
+        `--swarm-address-pool must list IPv4 subnets, got ${JSON.stringify(p)}`,
+        "pass CIDRs like 10.20.0.0/16, comma-separated",
+      );
   return {
     configPath: str("config", "SWARMFORGE_CONFIG") ?? NODE_CONFIG_PATH,
     stateDir: str("state-dir", "SWARMFORGE_STATE_DIR") ?? "/var/lib/swarmforge",
@@ -94,6 +107,7 @@ export function parseAgentOptions(
     reconcileIntervalMs: int("reconcile-interval-ms", "SWARMFORGE_RECONCILE_INTERVAL_MS", 5_000)!,
     managerGraceMs: int("manager-grace-ms", "SWARMFORGE_MANAGER_GRACE_MS", 60_000)!,
     configPollMs: int("config-poll-ms", "SWARMFORGE_CONFIG_POLL_MS", 2_000)!,
+    ...(pools ? { swarmAddressPool: pools } : {}),
     once: values.once === true,
   };
 }

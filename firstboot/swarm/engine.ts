@@ -39,7 +39,13 @@ export interface EngineInfo {
 /** The Engine API calls the agent makes. */
 export interface SwarmEngine {
   info(): Promise<EngineInfo>;
-  swarmInit(req: { listenAddr: string; advertiseAddr: string; dataPathAddr?: string }): Promise<string>;
+  swarmInit(req: {
+    listenAddr: string;
+    advertiseAddr: string;
+    dataPathAddr?: string;
+    defaultAddrPool?: string[];
+    subnetSize?: number;
+  }): Promise<string>;
   swarmJoin(req: {
     remoteAddrs: string[];
     joinToken: string;

@@ -23,6 +23,8 @@ import { DownTracker, planHealing } from "./heal.ts";
 export interface SwarmPhaseOptions {
   /** How long a manager may be down before a worker replaces it. */
   managerGraceMs: number;
+  /** Overlay address pools for swarm init; Docker's default (10.0.0.0/8) when unset. */
+  addressPool?: string[];
 }
 
 /** The swarm phase; also answers the bootstrap and join requests of other agents. */
@@ -202,6 +204,7 @@ export class SwarmPhase implements Phase {
           listenAddr: `0.0.0.0:${SWARM_PORT}`,
           advertiseAddr: ctx.node.address,
           dataPathAddr: ctx.node.address,
+          ...(this.o.addressPool ? { defaultAddrPool: this.o.addressPool, subnetSize: 24 } : {}),
         });
         const facts = await this.adopt(ctx, await this.engine.info());
         return { status: "done", detail: `created swarm ${facts.clusterId.slice(0, 12)}` };
