@@ -32,12 +32,19 @@ export interface CaddyfileOptions {
   forwardAuth?: string;
   /** Storage directory; Caddy's default ($XDG_DATA_HOME/caddy) when unset. */
   storageRoot?: string;
+  /** Listening ports other than 80/443 (tests on a shared loopback). */
+  httpPort?: number;
+  httpsPort?: number;
 }
 
 /** The Caddyfile for the spec's routes (pure). */
 export function renderCaddyfile(spec: ClusterSpec, o: CaddyfileOptions = {}): string {
   const acme = spec.ingress.acme;
   const global = [
+    // Nothing talks to Caddy's admin API: config changes arrive as a new Docker config.
+    "\tadmin off",
+    ...(o.httpPort ? [`\thttp_port ${o.httpPort}`] : []),
+    ...(o.httpsPort ? [`\thttps_port ${o.httpsPort}`] : []),
     `\temail ${acme.email}`,
     `\tacme_ca ${acme.caServer}`,
     ...(o.acmeCaRootPath ? [`\tacme_ca_root ${o.acmeCaRootPath}`] : []),

@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { parse } from "yaml";
 import type { ClusterSpec } from "../../spec/index.ts";
 import { renderOfflineStack } from "./caddy.ts";
 import { DEFAULT_IMAGES, INGRESS_WORK_DIR, type IngressImages, STACK_NAME } from "./names.ts";
@@ -27,6 +28,8 @@ export interface IngressPlan {
   files: PlannedFile[];
   /** Bind-mount sources that must exist (ACME storage on the shared /var/data). */
   hostDirectories: string[];
+  /** Full names of the swarm services the stack creates (`<stack>_<service>`). */
+  services: string[];
   /** sha256 of the YAML and every file: the stack is redeployed only when it changes. */
   hash: string;
 }
@@ -67,8 +70,12 @@ export function planIngress(spec: ClusterSpec, opts: IngressOptions = {}): Ingre
   for (const f of [...stack.files].sort((a, b) => a.path.localeCompare(b.path))) {
     h.update(`\0${f.path}\0${f.mode}\0${f.content}`);
   }
+  const compose = parse(stack.composeYaml) as { services: Record<string, unknown> };
   return {
     stackName: STACK_NAME,
+    services: Object.keys(compose.services)
+      .map((n) => `${STACK_NAME}_${n}`)
+      .sort(),
     provider: spec.ingress.provider,
     composePath: join(workDir, "stack.yml"),
     ...stack,
