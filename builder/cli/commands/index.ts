@@ -3,7 +3,8 @@ import type { Command } from "../command.ts";
 import { buildCommand } from "./build.ts";
 import { initCommand } from "./init.ts";
 import { seedCommand } from "./seed.ts";
+import { statusCommand } from "./status.ts";
 import { validateCommand } from "./validate.ts";
 
 /** The registered commands. */
-export const commands: Command[] = [initCommand, validateCommand, buildCommand, seedCommand];
+export const commands: Command[] = [initCommand, validateCommand, buildCommand, seedCommand, statusCommand];
