@@ -40,7 +40,9 @@ export async function writeNodeFiles(deps: CephDeps, i: CephNodeInput): Promise<
   await writeWithMode(deps.layout.confPath, conf, 0o644);
   await writeWithMode(deps.layout.adminKeyringPath, i.material.adminKeyring, 0o600);
   await writeWithMode(deps.layout.bootstrapOsdKeyringPath, i.material.bootstrapOsdKeyring, 0o600);
+  // Scratch for mkfs: private, but owned by the ceph user that ceph-mon --mkfs runs as.
   await mkdir(deps.layout.tmpDir, { recursive: true, mode: 0o700 });
+  await chownCeph(deps.run, deps.layout.tmpDir);
   const rel = deps.layout.relocated;
   if (rel) {
     // Daemons run as the ceph user and write sockets and logs here.

@@ -112,12 +112,13 @@ export function decideDisk(f: DiskFacts, p: DiskPolicy): DiskDecision {
 
 /** Describes non-Ceph data on a disk, or undefined when it is blank. */
 function otherData(f: DiskFacts): string | undefined {
-  if (f.volumeGroup) return `LVM volume group ${f.volumeGroup}`;
-  if (f.signature === "ceph_bluestore") return "a BlueStore label ceph-volume cannot attribute";
-  if (f.signature) return `a ${f.signature} signature`;
-  if (f.partitionTable) return `a ${f.partitionTable} partition table`;
-  if (f.children.length > 0) return `block devices ${f.children.join(", ")}`;
-  return undefined;
+  const held: string[] = [];
+  if (f.volumeGroup) held.push(`LVM volume group ${f.volumeGroup}`);
+  else if (f.signature === "ceph_bluestore") held.push("a BlueStore label ceph-volume cannot attribute");
+  else if (f.signature) held.push(`a ${f.signature} signature`);
+  if (f.partitionTable) held.push(`a ${f.partitionTable} partition table`);
+  if (f.children.length > 0) held.push(`block devices ${f.children.join(", ")}`);
+  return held.length > 0 ? held.join(" and ") : undefined;
 }
 
 function refuse(device: string, code: DiskRefusalCode, message: string, fix: string): DiskDecision {

@@ -84,9 +84,9 @@ export function monmapArgs(fsid: string, mons: readonly MonitorAddress[], path: 
     fsid,
     ...mons.flatMap((m) => ["--addv", m.name, monAddrVec(m.address)]),
     "--enable-all-features",
-    // 16 = pacific: the monitors start with msgr2 and pacific features on.
+    // The monitors start with pacific features on (monmaptool takes the name, not "16").
     "--set-min-mon-release",
-    "16",
+    "pacific",
     path,
   ];
 }

@@ -9,6 +9,7 @@ import type { CephNodeInput } from "./daemons.ts";
 import type { CephDeps } from "./deps.ts";
 import { type DiskDecision, decideDisk } from "./disk-decision.ts";
 import { inspectDisk, parseRawList } from "./disk-inspect.ts";
+import { collectMountState } from "./status.ts";
 
 /** What happened to one disk. */
 export interface OsdOutcome {
@@ -45,7 +46,7 @@ export async function ensureOsds(deps: CephDeps, i: CephNodeInput): Promise<OsdO
         break;
       case "keep":
         osdIds = decision.osdIds;
-        for (const o of facts.osds) await activate(deps, device, o.osdId, o.osdUuid, dump);
+        for (const o of facts.osds) await activate(deps, device, o.osdId, o.osdUuid);
         break;
       case "wipe-and-create":
         deps.log.warn(`ceph: wiping ${device}: it ${decision.reason} (storage.ceph.allowWipe is set)`);
@@ -75,24 +76,21 @@ async function create(deps: CephDeps, device: string): Promise<number[]> {
   }
   await cephVolume(deps, ["raw", "prepare", "--bluestore", "--data", device]);
   const found = parseRawList((await cephVolume(deps, ["raw", "list", "--format", "json", device])).stdout);
-  for (const o of found) await activate(deps, device, o.osdId, o.osdUuid, undefined);
+  for (const o of found) await activate(deps, device, o.osdId, o.osdUuid);
   return found.map((o) => o.osdId);
 }
 
-/** Makes sure a kept OSD runs (after a reboot its data dir is a fresh tmpfs). */
-async function activate(
-  deps: CephDeps,
-  device: string,
-  id: number,
-  uuid: string,
-  dump: OsdDump | undefined,
-): Promise<void> {
-  if (dump?.osds.find((o) => o.osd === id)?.up) return;
+/** Makes sure a kept OSD runs (after a reboot its data dir is a fresh, empty tmpfs). */
+async function activate(deps: CephDeps, device: string, id: number, uuid: string): Promise<void> {
   if (deps.osdBackend === "lvm") {
-    // Mounts the tmpfs data dir and starts ceph-osd@ID; a no-op when it already runs.
+    // Mounts the data dir and starts ceph-osd@ID through systemd; skips an OSD that runs.
     await cephVolume(deps, ["lvm", "activate", String(id), uuid]);
     return;
   }
-  await cephVolume(deps, ["raw", "activate", "--device", device, "--no-systemd"]);
+  // The map may still call a stopped OSD up (mons mark it down only after a grace), so
+  // look at the node itself: is the data dir mounted?
+  const dir = `/var/lib/ceph/osd/${deps.layout.cluster}-${id}`;
+  if (!(await collectMountState(dir)).mounted)
+    await cephVolume(deps, ["raw", "activate", "--device", device, "--no-systemd"]);
   await deps.daemons.start("osd", String(id));
 }

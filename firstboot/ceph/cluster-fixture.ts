@@ -1,0 +1,175 @@
+/**
+ * Test fixture: a sandboxed Ceph cluster on this host. One network namespace per node
+ * (198.18.6.0/24 on a bridge in a switch namespace, no route out), each node's files
+ * under its own temp dir (sandboxLayout), daemons started in the foreground by PID,
+ * OSDs on loop devices. Everything it makes is undone by `dispose()`.
+ * Test-only: nothing under firstboot/ imports it except tests.
+ */
+import { randomBytes } from "node:crypto";
+import { chmod, cp, mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Daemon, type RunOptions, run, spawnDaemon } from "../../lib/subprocess/index.ts";
+import type { CephDeps, CephRunner, DaemonControl, DaemonKind } from "./deps.ts";
+import { clusterArgs, sandboxLayout } from "./layout.ts";
+
+/** One node of the sandbox: its namespace, runner and deps. */
+export interface SandboxNode {
+  name: string;
+  address: string;
+  netns: string;
+  root: string;
+  deps: CephDeps;
+  /** Stops this node's daemons (a crash or power-off, as far as Ceph can tell). */
+  stopDaemons(): Promise<void>;
+}
+
+/** A sandbox of several nodes. */
+export interface CephSandbox {
+  id: string;
+  cluster: string;
+  root: string;
+  nodes: SandboxNode[];
+  /** Makes a sparse file of `sizeGiB` and attaches it as a loop device. */
+  loopDevice(sizeGiB: number): Promise<string>;
+  /** Stops daemons, unmounts OSD dirs, detaches loops, deletes namespaces and files. */
+  dispose(keepLogsOnFailure: boolean): Promise<string | undefined>;
+}
+
+const SUBNET_PREFIX = "198.18.6";
+
+/** Creates namespaces and per-node layouts for `names` (node i at 198.18.6.11+i). */
+export async function createCephSandbox(names: string[], log: (line: string) => void): Promise<CephSandbox> {
+  const id = randomBytes(3).toString("hex");
+  const cluster = `sft${id}`;
+  const root = await mkdtemp(join(tmpdir(), "sf-ceph-"));
+  // The daemons run as the ceph user and must reach their dirs below it.
+  await chmod(root, 0o755);
+  const sw = `sfc-${id}-sw`;
+  const namespaces: string[] = [];
+  const loops: string[] = [];
+  const daemons: Daemon[] = [];
+  const ip = (...args: string[]) => run("ip", args);
+
+  await ip("netns", "add", sw);
+  namespaces.push(sw);
+  await ip("-n", sw, "link", "add", "br0", "type", "bridge");
+  await ip("-n", sw, "link", "set", "br0", "up");
+
+  const nodes: SandboxNode[] = [];
+  for (const [i, name] of names.entries()) {
+    const netns = `sfc-${id}-${i + 1}`;
+    const address = `${SUBNET_PREFIX}.${11 + i}`;
+    await ip("netns", "add", netns);
+    namespaces.push(netns);
+    await ip("-n", netns, "link", "set", "lo", "up");
+    await ip(
+      "link",
+      "add",
+      `sfc${id}v${i}`,
+      "netns",
+      netns,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      `p${i}`,
+      "netns",
+      sw,
+    );
+    await ip("-n", netns, "link", "set", `sfc${id}v${i}`, "name", "eth0");
+    await ip("-n", netns, "addr", "add", `${address}/24`, "dev", "eth0");
+    await ip("-n", netns, "link", "set", "eth0", "up");
+    await ip("-n", sw, "link", "set", `p${i}`, "master", "br0");
+    await ip("-n", sw, "link", "set", `p${i}`, "up");
+
+    const nodeRoot = join(root, name);
+    const layout = sandboxLayout(nodeRoot, cluster);
+    const inNs: CephRunner = (cmd, args, opts?: RunOptions) =>
+      run("nsenter", [`--net=/var/run/netns/${netns}`, cmd, ...args], opts);
+    const mine = new Map<string, Daemon>();
+    const control: DaemonControl = {
+      async start(kind: DaemonKind, daemonId: string) {
+        const key = `${kind}.${daemonId}`;
+        const running = mine.get(key);
+        if (running && (await isRunning(running))) return;
+        const d = spawnDaemon("nsenter", [
+          `--net=/var/run/netns/${netns}`,
+          `ceph-${kind}`,
+          "-f",
+          ...clusterArgs(layout),
+          "-i",
+          daemonId,
+          "--setuser",
+          "ceph",
+          "--setgroup",
+          "ceph",
+        ]);
+        log(`${name}: started ceph-${kind} -i ${daemonId} (pid ${d.pid})`);
+        mine.set(key, d);
+        daemons.push(d);
+      },
+    };
+    nodes.push({
+      name,
+      address,
+      netns,
+      root: nodeRoot,
+      deps: {
+        run: inNs,
+        daemons: control,
+        layout,
+        log: { info: (m) => log(`${name}: ${m}`), warn: (m) => log(`${name}: WARN ${m}`) },
+        osdBackend: "raw",
+        cephVolumeEnv: { CEPH_VOLUME_ALLOW_LOOP_DEVICES: "true" },
+      },
+      async stopDaemons() {
+        for (const d of mine.values()) await d.stop(15_000);
+        mine.clear();
+      },
+    });
+  }
+
+  return {
+    id,
+    cluster,
+    root,
+    nodes,
+    async loopDevice(sizeGiB) {
+      const file = join(root, `disk-${loops.length}.img`);
+      await run("truncate", ["-s", `${sizeGiB}G`, file]);
+      const dev = (await run("losetup", ["--find", "--show", file])).stdout.trim();
+      loops.push(dev);
+      return dev;
+    },
+    async dispose(keep) {
+      for (const d of daemons) await d.stop(15_000).catch(() => undefined);
+      // OSD data dirs are tmpfs mounts at the path ceph-volume hard-codes.
+      const osdRoot = "/var/lib/ceph/osd";
+      for (const entry of await readdir(osdRoot).catch(() => [] as string[])) {
+        if (!entry.startsWith(`${cluster}-`)) continue;
+        await run("umount", [join(osdRoot, entry)], { reject: false });
+        await rm(join(osdRoot, entry), { recursive: true, force: true });
+      }
+      await rm(`/var/lib/ceph/bootstrap-osd/${cluster}.keyring`, { force: true });
+      for (const l of loops) await run("losetup", ["-d", l], { reject: false });
+      for (const ns of namespaces.reverse()) await run("ip", ["netns", "del", ns], { reject: false });
+      let kept: string | undefined;
+      if (keep) {
+        kept = join(tmpdir(), `sf-ceph-logs-${id}`);
+        for (const n of nodes)
+          await cp(join(n.root, "log"), join(kept, n.name), { recursive: true }).catch(() => {});
+      }
+      await rm(root, { recursive: true, force: true });
+      return kept;
+    },
+  };
+}
+
+async function isRunning(d: Daemon): Promise<boolean> {
+  const done = await Promise.race([
+    d.exited.then(() => true),
+    new Promise((r) => setTimeout(() => r(false), 10)),
+  ]);
+  return !done;
+}
