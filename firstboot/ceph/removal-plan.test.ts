@@ -33,9 +33,7 @@ function maps(over: Partial<ClusterMaps> = {}): ClusterMaps {
 describe("planRemoval", () => {
   it("removes the dead node's monitor, OSD, host bucket and keys once the newcomer is in", () => {
     const plan = planRemoval({ spec: replacedSpec, maps: maps() });
-    expect(
-      plan.steps.map((s) => s.kind + ":" + ("name" in s ? s.name : "id" in s ? s.id : s.entity)),
-    ).toEqual([
+    expect(plan.steps.map((s) => `${s.kind}:${"name" in s ? s.name : "id" in s ? s.id : s.entity}`)).toEqual([
       "mon-remove:node3",
       "osd-purge:2",
       "crush-remove-host:node3",
