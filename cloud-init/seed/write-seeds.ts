@@ -63,6 +63,11 @@ export async function writeSeeds(req: SeedRequest): Promise<SeedOutput[]> {
     req.warn?.(
       `${shared}: the seed holds the cluster secrets. The files are mode 0600, but keep seeds in a private directory (chmod 700) and delete them once used`,
     );
+  const unmatched = names.filter((n) => !findNode(req.spec, n).mac);
+  if (unmatched.length > 0 && !req.spec.network.interface && req.format !== "ignition")
+    req.warn?.(
+      `node(s) ${unmatched.join(", ")} have no mac and network.interface is unset: their network-config matches the first Ethernet NIC by a name glob, which the image's ifupdown networking cannot use; set nodes[].mac (or network.interface) in the spec`,
+    );
   const out: SeedOutput[] = [];
   for (const node of names) {
     const target =
