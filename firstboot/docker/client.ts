@@ -8,6 +8,7 @@ import { revealed, Secret } from "./secret.ts";
 import { type Body, type CallOptions, parseJson, request } from "./transport.ts";
 import type {
   Filters,
+  ImageInfo,
   NodeSpec,
   SwarmInspect,
   SwarmNode,
@@ -187,6 +188,11 @@ export class DockerClient {
     return this.json("GET", `/services/${seg(id)}`, {}, undefined, opts);
   }
 
+  /** `GET /images/{name}/json`: an image by name or ID (not-found when it is not there). */
+  imageInspect(name: string, opts: CallOptions = {}): Promise<ImageInfo> {
+    return this.json("GET", `/images/${seg(name)}/json`, {}, undefined, opts);
+  }
+
   /**
    * `POST /images/load`: loads a `docker save` (or OCI) tar archive. Docker reports
    * failures inside a 200 stream, so the stream is read and its errors raised.
@@ -195,12 +201,12 @@ export class DockerClient {
     tar: Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8Array>,
     opts: CallOptions = {},
   ): Promise<ImageLoadResult> {
-    const path = "/images/load";
+    const path = apiPath("/images/load", {}, this.apiVersion);
     const body: Body = {
       raw: tar as Uint8Array | AsyncIterable<Uint8Array>,
       contentType: "application/x-tar",
     };
-    const res = await this.call("POST", path, {}, body, this.longer(opts, IMAGE_LOAD_TIMEOUT_MS));
+    const res = await this.call("POST", "/images/load", {}, body, this.longer(opts, IMAGE_LOAD_TIMEOUT_MS));
     const loaded: string[] = [];
     for (const line of res.text.split("\n")) {
       if (!line.trim()) continue;

@@ -16,10 +16,12 @@ export type DockerErrorKind =
   | "protocol"
   /** 503 "This node is not a swarm manager": a worker, or a manager without quorum. */
   | "not-manager"
-  /** 503 "This node is not part of a swarm". */
+  /** 503 "This node is not part of a swarm" (or "not a swarm manager. Use docker swarm init..."). */
   | "not-in-swarm"
   /** 503 "This node is already part of a swarm". */
   | "already-in-swarm"
+  /** A join token the swarm does not accept (forged, rotated, or for another cluster). */
+  | "invalid-token"
   /** 404: no such node, service, image. */
   | "not-found"
   /** 409: a name or state conflict. */
@@ -68,8 +70,11 @@ export function redactTokens(text: string): string {
 export function classifyStatus(status: number, message: string): DockerErrorKind {
   const m = message.toLowerCase();
   if (m.includes("update out of sequence")) return "out-of-sequence";
+  if (m.includes("invalid join token") || m.includes("valid join token is necessary")) return "invalid-token";
   if (status === 503) {
-    if (m.includes("not a swarm manager")) return "not-manager";
+    // Docker says "not a swarm manager" in both cases; only the hint tells a node outside
+    // any swarm ("Use docker swarm init or join") from a worker.
+    if (m.includes("not a swarm manager")) return m.includes("swarm init") ? "not-in-swarm" : "not-manager";
     if (m.includes("not part of a swarm")) return "not-in-swarm";
     if (m.includes("already part of a swarm")) return "already-in-swarm";
     return "unavailable";

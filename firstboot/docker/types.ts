@@ -108,3 +108,12 @@ export interface SwarmService {
 
 /** `filters` for list calls: name -> accepted values. */
 export type Filters = Record<string, string[]>;
+
+/** `GET /images/{name}/json` (subset). */
+export interface ImageInfo {
+  Id: string;
+  RepoTags: string[] | null;
+  Created: string;
+  Size: number;
+  [key: string]: unknown;
+}
