@@ -162,7 +162,7 @@ describe("offline ingress serving through real Caddy with a Pebble certificate",
         const s = await certificateStates([HOST], { port: ports.https, ca: root, timeoutMs: 3_000 });
         return s[0]?.trusted
           ? { ok: true, value: s }
-          : { ok: false, saw: JSON.stringify(s[0]) + "\n" + logs.slice(-5).join("\n") };
+          : { ok: false, saw: `${JSON.stringify(s[0])}\n${logs.slice(-5).join("\n")}` };
       },
       { what: "Caddy serving a Pebble certificate", timeoutMs: 90_000, intervalMs: 1_000 },
     );

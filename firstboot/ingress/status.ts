@@ -104,7 +104,7 @@ function probe(host: string, o: CertificateProbeOptions): Promise<CertificateSta
       clearTimeout(timer);
       const cert: PeerCertificate = socket.getPeerCertificate();
       socket.end();
-      if (!cert || !cert.valid_to) {
+      if (!cert?.valid_to) {
         resolve({ host, error: "the server sent no certificate" });
         return;
       }
