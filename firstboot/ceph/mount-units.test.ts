@@ -10,7 +10,7 @@ function section(unit: string, name: string): Record<string, string[]> {
     if (m) current = m[1]!;
     else if (current === name && /^[A-Za-z]+=/.test(line)) {
       const [k, ...v] = line.split("=");
-      (out[k!] ??= []).push(v.join("="));
+      out[k!] = [...(out[k!] ?? []), v.join("=")];
     }
   }
   return out;
