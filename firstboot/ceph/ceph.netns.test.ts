@@ -61,7 +61,12 @@ async function waitForHealth(deps: CephDeps, want: (s: CephStatus) => boolean, w
 }
 
 const healthy = (s: CephStatus) =>
-  s.health === "HEALTH_OK" && s.monitors.quorum.length === 3 && s.osds.up === 3 && s.osds.in === 3;
+  s.health === "HEALTH_OK" &&
+  s.monitors.quorum.length === 3 &&
+  s.osds.up === 3 &&
+  s.osds.in === 3 &&
+  s.mgrAvailable &&
+  s.mds.active === 1;
 
 describe("Ceph cluster from the agent's functions (3 namespaces, loop-device OSDs)", () => {
   beforeAll(async () => {

@@ -1,4 +1,8 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { run } from "../../lib/subprocess/index.ts";
 import { cephfsSource, renderDataMountUnit, renderDockerDropIn } from "./mount-units.ts";
 import { testSpec } from "./test-spec.ts";
 
@@ -49,5 +53,35 @@ describe("/var/data units", () => {
     expect(u["BindsTo"]).toEqual(["var-data.mount"]);
     expect(u["After"]).toEqual(["var-data.mount"]);
     expect(u["RequiresMountsFor"]).toEqual(["/var/data"]);
+  });
+
+  it("passes systemd-analyze verify, the drop-in loaded onto a docker.service", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sf-units-"));
+    try {
+      await writeFile(join(dir, "var-data.mount"), renderDataMountUnit(spec, "/etc/ceph/swarmforge.secret"));
+      await mkdir(join(dir, "docker.service.d"));
+      await writeFile(join(dir, "docker.service.d", "10-swarmforge-var-data.conf"), renderDockerDropIn());
+      // A stand-in docker.service: the drop-in is what is checked.
+      await writeFile(
+        join(dir, "docker.service"),
+        "[Unit]\nDescription=Docker\n[Service]\nExecStart=/bin/true\n",
+      );
+      for (const unit of ["var-data.mount", "docker.service"]) {
+        const r = await run("systemd-analyze", ["verify", "--man=no", join(dir, unit)], {
+          env: { SYSTEMD_UNIT_PATH: `${dir}:` },
+          reject: false,
+        });
+        expect(r.stderr, unit).toBe("");
+        expect(r.exitCode, unit).toBe(0);
+      }
+      // The checker is live: a mount unit whose name does not match its Where= is refused.
+      await writeFile(join(dir, "var-other.mount"), renderDataMountUnit(spec, "/s"));
+      const bad = await run("systemd-analyze", ["verify", "--man=no", join(dir, "var-other.mount")], {
+        reject: false,
+      });
+      expect(bad.exitCode).not.toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
