@@ -7,6 +7,7 @@ import "./node-require.ts";
 
 import { describeError } from "../lib/errors.ts";
 import { runAgent } from "./agent.ts";
+import { ensureNodeConfig } from "./baked/ensure-node-config.ts";
 import { DockerClient } from "./docker/client.ts";
 import { streamLogger } from "./log.ts";
 import { agentUsage, parseAgentOptions } from "./options.ts";
@@ -27,6 +28,14 @@ async function main(): Promise<number> {
   }
   const stop = new AbortController();
   for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => stop.abort(new Error(sig)));
+  // A baked spec (flash-and-go, no seed) becomes a node config first; a seed's config wins.
+  try {
+    const baked = await ensureNodeConfig({ nodeConfigPath: opts.configPath });
+    if (baked.action === "picked")
+      log.info(`node config picked from the baked spec: ${baked.node} (by ${baked.by})`);
+  } catch (e) {
+    log.error(describeError(e));
+  }
   const docker = new DockerClient({ socketPath: opts.dockerSocket });
   const swarm = new SwarmPhase(docker, {
     managerGraceMs: opts.managerGraceMs,
