@@ -1,7 +1,7 @@
 /**
  * The image build executor: performs the plan of plan.ts stage by stage, each reported
  * through Progress. Artifacts are written under temporary names and renamed at the end;
- * loop devices, mounts and the work directory are released in `finally`, also on failure.
+ * the work directory and temporary files are removed in `finally`, also on failure.
  */
 import { access, mkdir, mkdtemp, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,7 +16,6 @@ import { run } from "../../lib/subprocess/index.ts";
 import type { ClusterSpec } from "../../spec/schema.ts";
 import { bundleAgent } from "./agent.ts";
 import { cachePaths } from "./cache.ts";
-import { Cleanup } from "./cleanup.ts";
 import { assembleDisk, diskIds, espUuid } from "./disk.ts";
 import { sha256Hex } from "./hash.ts";
 import {
@@ -104,7 +103,6 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
   const ids = diskIds(plan.recipeHash);
   const work = await mkdtemp(join(opts.workRoot ?? tmpdir(), "sf-build-"));
   const root = join(work, "root");
-  const cleanup = new Cleanup();
   const sig = opts.signal ? { signal: opts.signal } : {};
 
   let agent: Uint8Array = new Uint8Array();
@@ -112,6 +110,7 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
   const archives: Record<string, Uint8Array> = {};
   const containerEntries: ContainerImageEntry[] = [];
   let manifest: ImageManifest | undefined;
+  let rawSha256 = "";
 
   const stages: Record<StageId, (update: (m: string) => void) => Promise<void>> = {
     agent: async (update) => {
@@ -198,16 +197,37 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
         rawFile: tmp.raw,
         workDir: work,
         sourceDateEpoch: opts.sourceDateEpoch,
-        cleanup,
         ...sig,
         onStep: update,
       });
     },
     qcow2: async () => {
-      await run("qemu-img", ["convert", "-c", "-O", "qcow2", tmp.raw, tmp.qcow2], {
-        ...sig,
-        timeoutMs: 30 * 60_000,
-      });
+      // zstd-compressed clusters (QEMU >= 5.1, Proxmox 7+): ~15x faster to write than zlib
+      // and about as small; the raw's checksum is computed meanwhile on the other core
+      const [, rawSha] = await Promise.all([
+        run(
+          "qemu-img",
+          [
+            "convert",
+            "-c",
+            "-O",
+            "qcow2",
+            "-o",
+            "compression_type=zstd",
+            "-m",
+            "4",
+            "-W",
+            tmp.raw,
+            tmp.qcow2,
+          ],
+          {
+            ...sig,
+            timeoutMs: 30 * 60_000,
+          },
+        ),
+        sha256File(tmp.raw),
+      ]);
+      rawSha256 = rawSha;
     },
     manifest: async (update) => {
       const packages = await listPackages(root);
@@ -220,7 +240,7 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
         artifacts.push({
           file: name,
           format,
-          sha256: await sha256File(file),
+          sha256: format === "raw" && rawSha256 ? rawSha256 : await sha256File(file),
           bytes: (await stat(file)).size,
           virtualBytes: recipe.disk.sizeMiB * 1024 * 1024,
         });
@@ -256,22 +276,13 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
     },
   };
 
-  let cleanupError: unknown;
   try {
     for (const s of plan.stages) await opts.progress.task(s.title, stages[s.id]);
   } finally {
-    try {
-      await cleanup.runAll();
-    } catch (e) {
-      cleanupError = e;
-    }
-    // never delete the work dir while something may still be mounted inside it
-    if (cleanupError === undefined) await rm(work, { recursive: true, force: true });
-    else opts.progress.warn(`left ${work} in place: ${String(cleanupError)}`);
+    // nothing is mounted or attached (see disk.ts), so the work dir can always go
+    await rm(work, { recursive: true, force: true });
     for (const f of Object.values(tmp)) await rm(f, { force: true });
   }
-  // reached only when every stage succeeded: a failed clean-up then fails the build
-  if (cleanupError !== undefined) throw cleanupError;
   if (!manifest) throw new Error("bug: build finished without a manifest");
   return { plan, manifest, paths: final };
 }

@@ -1,17 +1,20 @@
 /**
- * The disk: a sparse raw file with a GPT (BIOS boot, ESP, ext4 root). The partition
- * table is written with sgdisk on the plain file; the file system contents come from
- * the staged directory via `mkfs.ext4 -d` on the loop partition, so the root is never
- * copied file by file through a mount. The mount is only for grub-install, which
- * probes the mounted /boot to find the root file system.
+ * The disk, assembled from files without loop devices or mounts: the partition table is
+ * written with sgdisk on the sparse raw file, the root file system is made from the
+ * staged directory with `mkfs.ext4 -d` into its own file, the ESP with mkfs.vfat and
+ * mtools, and both are copied into place with `dd conv=sparse,notrunc`. GRUB's images
+ * are made with grub-mkimage and placed by grub.ts (what grub-install would do, minus
+ * its need to probe a mounted, partitioned block device).
  */
-import { mkdir, open, rm } from "node:fs/promises";
+import { open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { DiskRecipe } from "../../images/recipe.ts";
 import { run } from "../../lib/subprocess/index.ts";
-import type { Cleanup } from "./cleanup.ts";
-import { installGrub } from "./grub.ts";
+import { type BootImages, makeGrubImages, writeBiosBoot } from "./grub.ts";
 import { sha256Hex } from "./hash.ts";
+
+const SECTOR = 512;
+const MiB = 1024 * 1024;
 
 /** Identifiers of the disk, derived from the recipe hash so two builds agree. */
 export interface DiskIds {
@@ -20,6 +23,14 @@ export interface DiskIds {
   rootUuid: string;
   /** FAT volume serial as 8 hex digits (shows as XXXX-XXXX in UUID=). */
   espSerial: string;
+}
+
+/** Partition extents in 512-byte sectors (first and last sector, inclusive). */
+export interface DiskLayout {
+  totalSectors: number;
+  bios: { first: number; last: number };
+  esp: { first: number; last: number };
+  root: { first: number; last: number };
 }
 
 /** A UUID-shaped string derived from `seed` (version 4 and variant bits set). */
@@ -46,30 +57,44 @@ export function espUuid(ids: DiskIds): string {
   return `${ids.espSerial.slice(0, 4)}-${ids.espSerial.slice(4)}`;
 }
 
-/** sgdisk arguments for the layout: 1 MiB BIOS boot, the ESP, and the root filling the rest. */
-export function sgdiskArgs(disk: DiskRecipe, ids: DiskIds, file: string): string[] {
+/**
+ * The layout: 1 MiB BIOS boot partition at 1 MiB, the ESP after it, the root up to the
+ * last MiB (which holds the backup GPT). Everything MiB-aligned.
+ */
+export function diskLayout(disk: DiskRecipe): DiskLayout {
+  const perMiB = MiB / SECTOR;
+  const total = disk.sizeMiB * perMiB;
+  const espFirst = 2 * perMiB;
+  const rootFirst = espFirst + disk.espMiB * perMiB;
+  return {
+    totalSectors: total,
+    bios: { first: perMiB, last: espFirst - 1 },
+    esp: { first: espFirst, last: rootFirst - 1 },
+    root: { first: rootFirst, last: total - perMiB - 1 },
+  };
+}
+
+/** sgdisk arguments writing the layout with fixed GUIDs. */
+export function sgdiskArgs(layout: DiskLayout, ids: DiskIds, file: string): string[] {
+  const part = (n: number, p: { first: number; last: number }, type: string, name: string, guid: string) => [
+    `--new=${n}:${p.first}:${p.last}`,
+    `--typecode=${n}:${type}`,
+    `--change-name=${n}:${name}`,
+    `--partition-guid=${n}:${guid}`,
+  ];
   return [
     "--clear",
     `--disk-guid=${ids.diskGuid}`,
-    "--new=1:2048:+1M",
-    "--typecode=1:EF02",
-    "--change-name=1:bios",
-    `--partition-guid=1:${ids.partGuids[0]}`,
-    `--new=2:0:+${disk.espMiB}M`,
-    "--typecode=2:EF00",
-    "--change-name=2:esp",
-    `--partition-guid=2:${ids.partGuids[1]}`,
-    "--new=3:0:0",
+    ...part(1, layout.bios, "EF02", "bios", ids.partGuids[0]),
+    ...part(2, layout.esp, "EF00", "esp", ids.partGuids[1]),
     // "Linux x86-64 root": systemd's tools recognise the root by this type
-    "--typecode=3:8304",
-    `--change-name=3:root`,
-    `--partition-guid=3:${ids.partGuids[2]}`,
+    ...part(3, layout.root, "8304", "root", ids.partGuids[2]),
     file,
   ];
 }
 
 /** mkfs.ext4 arguments: fixed UUID and hash seed, filled from the staged directory. */
-export function mkfsExt4Args(disk: DiskRecipe, ids: DiskIds, stageDir: string, device: string): string[] {
+export function mkfsExt4Args(disk: DiskRecipe, ids: DiskIds, stageDir: string, file: string): string[] {
   return [
     "-q",
     "-F",
@@ -83,14 +108,11 @@ export function mkfsExt4Args(disk: DiskRecipe, ids: DiskIds, stageDir: string, d
     `hash_seed=${ids.rootUuid},root_owner=0:0`,
     "-d",
     stageDir,
-    device,
+    file,
   ];
 }
 
-/**
- * Writes the bootable disk into `rawFile` from the staged root. Every loop device and
- * mount goes onto `cleanup` the moment it exists, so a failure leaves none behind.
- */
+/** Writes the bootable disk into `rawFile` from the staged root (which must hold /boot and GRUB's modules). */
 export async function assembleDisk(opts: {
   disk: DiskRecipe;
   ids: DiskIds;
@@ -98,53 +120,70 @@ export async function assembleDisk(opts: {
   rawFile: string;
   workDir: string;
   sourceDateEpoch: number;
-  cleanup: Cleanup;
   signal?: AbortSignal;
   onStep?: (what: string) => void;
 }): Promise<void> {
-  const { disk, ids, cleanup } = opts;
+  const { disk, ids } = opts;
   const sig = opts.signal ? { signal: opts.signal } : {};
-  await rm(opts.rawFile, { force: true });
-  const fh = await open(opts.rawFile, "w");
-  await fh.truncate(disk.sizeMiB * 1024 * 1024);
-  await fh.close();
+  const layout = diskLayout(disk);
+  const sectors = (p: { first: number; last: number }) => p.last - p.first + 1;
+  await createSparse(opts.rawFile, layout.totalSectors * SECTOR);
   opts.onStep?.("partition table");
-  await run("sgdisk", sgdiskArgs(disk, ids, opts.rawFile), sig);
-  const loop = (await run("losetup", ["--find", "--show", "--partscan", opts.rawFile], sig)).stdout.trim();
-  cleanup.push(`detach ${loop}`, () => run("losetup", ["--detach", loop]).then(() => {}));
-  const p2 = `${loop}p2`;
-  const p3 = `${loop}p3`;
-  await waitForDevice(p3);
+  await run("sgdisk", sgdiskArgs(layout, ids, opts.rawFile), sig);
+
+  opts.onStep?.("GRUB images (BIOS core.img, UEFI BOOTX64.EFI)");
+  const boot: BootImages = await makeGrubImages(opts.stageDir, ids.rootUuid, opts.workDir, opts.signal);
+
   opts.onStep?.("ESP (FAT32)");
-  await run("mkfs.vfat", ["-F", "32", "-n", "ESP", "-i", ids.espSerial, "--invariant", p2], sig);
+  const esp = join(opts.workDir, "esp.img");
+  await createSparse(esp, sectors(layout.esp) * SECTOR);
+  await run("mkfs.vfat", ["-F", "32", "-n", "ESP", "-i", ids.espSerial, "--invariant", esp], sig);
+  const mtools = { env: { MTOOLS_SKIP_CHECK: "1" }, ...sig };
+  for (const d of ["::/EFI", "::/EFI/BOOT", "::/EFI/debian"]) await run("mmd", ["-i", esp, d], mtools);
+  // the removable path is what firmware without NVRAM entries boots; EFI/debian is the usual one
+  await run("mcopy", ["-i", esp, boot.efi, "::/EFI/BOOT/BOOTX64.EFI"], mtools);
+  await run("mcopy", ["-i", esp, boot.efi, "::/EFI/debian/grubx64.efi"], mtools);
+
   opts.onStep?.("root file system (mkfs.ext4 -d)");
-  await run("mkfs.ext4", mkfsExt4Args(disk, ids, opts.stageDir, p3), {
+  const rootImg = join(opts.workDir, "root.img");
+  await createSparse(rootImg, sectors(layout.root) * SECTOR);
+  await run("mkfs.ext4", mkfsExt4Args(disk, ids, opts.stageDir, rootImg), {
     ...sig,
     env: { E2FSPROGS_FAKE_TIME: String(opts.sourceDateEpoch) },
     timeoutMs: 30 * 60_000,
   });
-  const mnt = join(opts.workDir, "mnt");
-  await mkdir(mnt, { recursive: true });
-  await run("mount", [p3, mnt], sig);
-  cleanup.push(`unmount ${mnt}`, () => umount(mnt));
-  await mkdir(join(mnt, "boot/efi"), { recursive: true });
-  await run("mount", [p2, join(mnt, "boot/efi")], sig);
-  cleanup.push(`unmount ${mnt}/boot/efi`, () => umount(join(mnt, "boot/efi")));
-  opts.onStep?.("GRUB for BIOS and UEFI");
-  await installGrub(mnt, loop, opts.signal);
-  await cleanup.runAll();
-}
 
-async function umount(path: string): Promise<void> {
-  await run("umount", [path]);
-}
-
-/** The kernel creates partition nodes asynchronously after losetup --partscan. */
-async function waitForDevice(path: string): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    const r = await run("test", ["-b", path], { reject: false });
-    if (r.exitCode === 0) return;
-    await new Promise((res) => setTimeout(res, 100));
+  opts.onStep?.("copy partitions into the disk");
+  for (const [img, p] of [
+    [esp, layout.esp],
+    [rootImg, layout.root],
+  ] as const) {
+    await run(
+      "dd",
+      [
+        `if=${img}`,
+        `of=${opts.rawFile}`,
+        "bs=1M",
+        `seek=${(p.first * SECTOR) / MiB}`,
+        "conv=sparse,notrunc",
+        "status=none",
+      ],
+      { ...sig, timeoutMs: 30 * 60_000 },
+    );
+    await rm(img, { force: true });
   }
-  throw new Error(`partition device ${path} did not appear after losetup --partscan`);
+  opts.onStep?.("BIOS boot code");
+  await writeBiosBoot(opts.rawFile, boot, layout.bios.first, sectors(layout.bios));
+  // a last check that the table survived and is what we meant
+  await run("sgdisk", ["--verify", opts.rawFile], sig);
+}
+
+async function createSparse(path: string, bytes: number): Promise<void> {
+  await rm(path, { force: true });
+  const fh = await open(path, "w");
+  try {
+    await fh.truncate(bytes);
+  } finally {
+    await fh.close();
+  }
 }

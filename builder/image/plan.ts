@@ -69,7 +69,7 @@ export function planBuild(input: PlanInput): BuildPlan {
       title: `Overlay: units, config, agent, images${input.bakeSpec ? ", baked cluster spec" : ""}`,
     },
     { id: "disk", title: "Disk: GPT, ESP, ext4 root, GRUB for BIOS and UEFI" },
-    { id: "qcow2", title: "Convert to compressed qcow2" },
+    { id: "qcow2", title: "Convert to compressed qcow2 (zstd), checksum the raw" },
     { id: "manifest", title: "Manifest: checksums and package versions" },
     { id: "publish", title: "Move the artifacts to their final names" },
   ];

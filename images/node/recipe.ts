@@ -86,5 +86,6 @@ export const nodeRecipe: ImageRecipe = {
     // the last console= is /dev/console: the serial port gets boot messages
     kernelCmdline: ["console=tty0", "console=ttyS0,115200n8"],
   },
-  disk: { sizeMiB: 4096, espMiB: 128, rootLabel: "sfroot" },
+  // 3 GiB holds the ~1.5 GiB root with room to spare; the root grows to the real disk at first boot
+  disk: { sizeMiB: 3072, espMiB: 128, rootLabel: "sfroot" },
 };

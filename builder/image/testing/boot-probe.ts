@@ -1,0 +1,96 @@
+/**
+ * A NoCloud user-data that reports what a booted image did, over the serial console, so
+ * a test needs no SSH and no network: a probe unit ordered after the agent prints
+ * `SFPROBE key=value` lines to /dev/ttyS0, then powers the VM off.
+ */
+
+/** The facts the probe reports. */
+export const PROBE_KEYS = [
+  "multi_user",
+  "root_bytes",
+  "disk_bytes",
+  "agent_started_us",
+  "agent_unit",
+  "docker",
+  "ceph",
+  "keepalived",
+  "ip_vs",
+  "machine_id",
+  "host_keys",
+  "images",
+  "firmware",
+] as const;
+
+/** One fact name. */
+export type ProbeKey = (typeof PROBE_KEYS)[number];
+
+const probeScript = `#!/bin/sh
+# Waits until the agent unit has been started once, then reports facts on the serial console.
+out=/dev/ttyS0
+i=0
+while [ "$(systemctl show -p ExecMainStartTimestampMonotonic --value swarmforge-agent.service)" = "0" ] && [ $i -lt 120 ]; do
+  sleep 1; i=$((i+1))
+done
+fact() { printf 'SFPROBE %s=%s\\n' "$1" "$(echo "$2" | head -n1 | tr -d '\\r')" > $out; }
+fact multi_user "$(systemctl is-active multi-user.target)"
+fact root_bytes "$(df -B1 --output=size / | tail -n1 | tr -d ' ')"
+fact disk_bytes "$(lsblk -bdno SIZE "/dev/$(lsblk -no PKNAME "$(findmnt -no SOURCE /)")")"
+fact agent_started_us "$(systemctl show -p ExecMainStartTimestampMonotonic --value swarmforge-agent.service)"
+fact agent_unit "$(systemctl show -p ActiveState,SubState,NRestarts --value swarmforge-agent.service | tr '\\n' ' ')"
+fact docker "$(docker --version 2>&1)"
+fact ceph "$(ceph --version 2>&1)"
+fact keepalived "$(keepalived --version 2>&1)"
+fact ip_vs "$(grep -c '^ip_vs ' /proc/modules)"
+fact machine_id "$(cat /etc/machine-id)"
+fact host_keys "$(ls /etc/ssh/ssh_host_*_key 2>/dev/null | wc -l)"
+fact images "$(docker image ls --format '{{.Repository}}:{{.Tag}}' 2>&1 | sort | tr '\\n' ' ')"
+fact firmware "$([ -d /sys/firmware/efi ] && echo uefi || echo bios)"
+echo SFPROBE-END > $out
+systemctl --no-block poweroff
+`;
+
+/** The cloud-config of the probe seed. */
+export function probeUserData(hostname: string): string {
+  const indent = (s: string) =>
+    s
+      .split("\n")
+      .map((l) => (l ? `      ${l}` : l))
+      .join("\n");
+  return `#cloud-config
+hostname: ${hostname}
+write_files:
+  - path: /usr/local/sbin/sf-probe
+    permissions: "0755"
+    content: |
+${indent(probeScript)}
+  - path: /etc/systemd/system/sf-probe.service
+    permissions: "0644"
+    content: |
+      [Unit]
+      Description=swarmforge boot probe (tests only)
+      After=swarmforge-agent.service swarmforge-load-images.service
+      [Service]
+      Type=oneshot
+      ExecStart=/usr/local/sbin/sf-probe
+runcmd:
+  - [systemctl, daemon-reload]
+  - [systemctl, start, --no-block, sf-probe.service]
+`;
+}
+
+/** The NoCloud meta-data of the probe seed. */
+export function probeMetaData(hostname: string): string {
+  return `instance-id: ${hostname}\nlocal-hostname: ${hostname}\n`;
+}
+
+/** Reads the probe's facts out of a serial log; undefined until SFPROBE-END was printed. */
+export function parseProbe(serial: string): Record<ProbeKey, string> | undefined {
+  if (!serial.includes("SFPROBE-END")) return undefined;
+  const facts: Partial<Record<ProbeKey, string>> = {};
+  for (const m of serial.matchAll(/^SFPROBE ([a-z_]+)=(.*)$/gm)) {
+    const key = m[1] as ProbeKey;
+    if (PROBE_KEYS.includes(key)) facts[key] = (m[2] ?? "").trim();
+  }
+  for (const k of PROBE_KEYS) facts[k] ??= "";
+  return facts as Record<ProbeKey, string>;
+}
