@@ -3,7 +3,8 @@
  * networking. cloud-init has already run without a seed and brought the NIC up with DHCP
  * (its fallback) in /etc/network/interfaces.d/50-cloud-init. The plan: take the NIC down
  * (releasing the lease and stopping dhclient), replace cloud-init's stanza with a static
- * one, stop cloud-init from writing network config again, and bring the NIC up.
+ * one, stop cloud-init from writing network config again, and bring the NIC up. The host
+ * name becomes the node's name (a seed would have set it; here nothing else does).
  */
 import type { ClusterSpec, NodeSpec } from "../../spec/index.ts";
 import type { Nic } from "./nics.ts";
@@ -12,8 +13,8 @@ import type { Nic } from "./nics.ts";
 export const BAKED_INTERFACES_FILE = "/etc/network/interfaces.d/05-swarmforge-cluster";
 /** cloud-init's fallback (DHCP) stanza, which the static one replaces. */
 export const CLOUD_INIT_INTERFACES_FILE = "/etc/network/interfaces.d/50-cloud-init";
-/** Keeps cloud-init from rewriting the network config at later boots. */
-export const CLOUD_INIT_NETWORK_OFF = "/etc/cloud/cloud.cfg.d/99-swarmforge-baked-network.cfg";
+/** Keeps cloud-init from rewriting the network config and the host name at later boots. */
+export const CLOUD_INIT_BAKED_CFG = "/etc/cloud/cloud.cfg.d/99-swarmforge-baked.cfg";
 
 /** What to do to the machine, as data. */
 export interface BakedNetworkPlan {
@@ -22,6 +23,16 @@ export interface BakedNetworkPlan {
   writes: { path: string; content: string; mode: number }[];
   removes: string[];
   up: string[][];
+}
+
+/** The cloud-init drop-in of a baked node (pure). */
+export function renderBakedCloudCfg(): string {
+  return [
+    "# swarmforge: network and host name come from the cluster spec baked into the image.",
+    "network: {config: disabled}",
+    "preserve_hostname: true",
+    "",
+  ].join("\n");
 }
 
 /** The ifupdown stanza for `node` on `nic` (pure). */
@@ -47,15 +58,14 @@ export function planBakedNetwork(spec: ClusterSpec, node: NodeSpec, nic: Nic): B
       ["ip", "-4", "addr", "flush", "dev", nic.name],
     ],
     writes: [
-      {
-        path: CLOUD_INIT_NETWORK_OFF,
-        content:
-          "# swarmforge: the network comes from the baked cluster spec.\nnetwork: {config: disabled}\n",
-        mode: 0o644,
-      },
+      { path: CLOUD_INIT_BAKED_CFG, content: renderBakedCloudCfg(), mode: 0o644 },
+      { path: "/etc/hostname", content: `${node.name}\n`, mode: 0o644 },
       { path: BAKED_INTERFACES_FILE, content: renderInterfacesStanza(spec, node, nic), mode: 0o644 },
     ],
     removes: [CLOUD_INIT_INTERFACES_FILE],
-    up: [["ifup", nic.name]],
+    up: [
+      ["hostname", node.name],
+      ["ifup", nic.name],
+    ],
   };
 }

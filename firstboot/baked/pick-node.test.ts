@@ -1,13 +1,14 @@
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { type ClusterSpec, exampleSpec, parseSpecValue } from "../../spec/index.ts";
 import {
   BAKED_INTERFACES_FILE,
+  CLOUD_INIT_BAKED_CFG,
   CLOUD_INIT_INTERFACES_FILE,
-  CLOUD_INIT_NETWORK_OFF,
+  renderBakedCloudCfg,
   renderInterfacesStanza,
 } from "./baked-network.ts";
 import { BAKED_MARKER, ensureNodeConfig } from "./ensure-node-config.ts";
@@ -79,7 +80,17 @@ describe("reading NICs", () => {
   });
 });
 
-describe("the baked node's ifupdown stanza", () => {
+describe("the baked node's files", () => {
+  it("the cloud-init drop-in passes cloud-init schema", async () => {
+    const { run } = await import("../../lib/subprocess/index.ts");
+    const file = join(await mkdtemp(join(tmpdir(), "sf-bakedcfg-")), "99-swarmforge-baked.cfg");
+    await writeFile(file, `#cloud-config\n${renderBakedCloudCfg()}`);
+    const r = await run("cloud-init", ["schema", "--config-file", file], { reject: false });
+    expect(r.stdout + r.stderr).toContain("Valid cloud-config");
+    expect(r.exitCode).toBe(0);
+    await rm(dirname(file), { recursive: true });
+  });
+
   it("is read by cloud-init's own ENI parser as a static address with gateway and DNS on the picked NIC", async () => {
     const { run } = await import("../../lib/subprocess/index.ts");
     const stanza = renderInterfacesStanza(spec, spec.nodes[1]!, nic("enp0s2", "52:54:00:00:00:12"));
@@ -146,17 +157,24 @@ describe("ensureNodeConfig", () => {
     const cfg = parse(text);
     expect(cfg.node).toBe("node2");
     expect(parse1(cfg.cluster)).toEqual(spec);
-    expect(m.commands).toEqual(["ifdown --force enp0s2", "ip -4 addr flush dev enp0s2", "ifup enp0s2"]);
+    expect(m.commands).toEqual([
+      "ifdown --force enp0s2",
+      "ip -4 addr flush dev enp0s2",
+      "hostname node2",
+      "ifup enp0s2",
+    ]);
     const stanza = await readFile(join(dir, BAKED_INTERFACES_FILE), "utf8");
     expect(stanza).toMatch(/^iface enp0s2 inet static$/m);
     expect(stanza).toMatch(/^ {4}address 198\.18\.0\.12\/24$/m);
     await expect(stat(join(dir, CLOUD_INIT_INTERFACES_FILE))).rejects.toThrow(/ENOENT/);
-    expect(parse(await readFile(join(dir, CLOUD_INIT_NETWORK_OFF), "utf8"))).toEqual({
+    expect(parse(await readFile(join(dir, CLOUD_INIT_BAKED_CFG), "utf8"))).toEqual({
       network: { config: "disabled" },
+      preserve_hostname: true,
     });
+    expect(await readFile(join(dir, "etc/hostname"), "utf8")).toBe("node2\n");
     // The next start keeps what it picked and does not touch the network again.
     expect(await ensureNodeConfig({ ...paths, ...m })).toEqual({ action: "kept-baked-config" });
-    expect(m.commands).toHaveLength(3);
+    expect(m.commands).toHaveLength(4);
   });
 
   it("picks by the DHCP address when the node has no MAC in the spec", async () => {
