@@ -17,9 +17,6 @@ import { APPS_NETWORK, contentName } from "./names.ts";
 import type { PlannedFile, ProviderOptions, RenderedStack } from "./plan.ts";
 import { authHost, resolveRoutes } from "./routes.ts";
 
-/** Caddy's data (certificates, ACME account) on the shared /var/data: one writer, kept across moves. */
-export const CADDY_DATA_DIR = "/var/data/caddy";
-
 /** Where the stack mounts things inside the Caddy container. */
 const CADDYFILE_TARGET = "/etc/caddy/Caddyfile";
 const CA_TARGET = "/etc/caddy/acme-ca.pem";
@@ -104,8 +101,9 @@ export function renderOfflineStack(spec: ClusterSpec, o: ProviderOptions): Rende
       { target: 80, published: 80, protocol: "tcp", mode: "ingress" },
       { target: 443, published: 443, protocol: "tcp", mode: "ingress" },
     ],
-    // The image's XDG_DATA_HOME is /data: certificates land in /var/data/caddy/caddy.
-    volumes: [{ type: "bind", source: CADDY_DATA_DIR, target: "/data" }],
+    // Caddy's data (ACME account, certificates) on the shared /var/data: kept when the task
+    // moves. The image's XDG_DATA_HOME is /data, so they land in <dataDir>/caddy/caddy.
+    volumes: [{ type: "bind", source: `${o.dataDir}/caddy`, target: "/data" }],
     networks: ["apps"],
     configs: [{ source: "caddyfile", target: CADDYFILE_TARGET }],
     deploy: {
@@ -124,5 +122,5 @@ export function renderOfflineStack(spec: ClusterSpec, o: ProviderOptions): Rende
     add("secrets", "forward-auth", "forward-auth.ini", faConfig);
     compose.services[FORWARD_AUTH_SERVICE] = forwardAuthService(o.images.forwardAuth, "forward-auth");
   }
-  return { composeYaml: composeToYaml(compose), files, hostDirectories: [CADDY_DATA_DIR] };
+  return { composeYaml: composeToYaml(compose), files, hostDirectories: [`${o.dataDir}/caddy`] };
 }

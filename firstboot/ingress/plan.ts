@@ -37,6 +37,8 @@ export interface IngressPlan {
 /** Options of {@link planIngress}. */
 export interface IngressOptions {
   workDir?: string;
+  /** The shared data directory on the nodes (CephFS, or local on one node); default /var/data. */
+  dataDir?: string;
   /** PEM of an extra ACME CA root to trust (a private CA such as Pebble). */
   acmeCaRootPem?: string;
   images?: Partial<IngressImages>;
@@ -52,6 +54,7 @@ export interface RenderedStack {
 /** Resolved options every provider renderer gets. */
 export interface ProviderOptions {
   workDir: string;
+  dataDir: string;
   acmeCaRootPem?: string;
   images: IngressImages;
 }
@@ -61,6 +64,7 @@ export function planIngress(spec: ClusterSpec, opts: IngressOptions = {}): Ingre
   const workDir = opts.workDir ?? INGRESS_WORK_DIR;
   const po: ProviderOptions = {
     workDir,
+    dataDir: opts.dataDir ?? "/var/data",
     images: { ...DEFAULT_IMAGES, ...opts.images },
     ...(opts.acmeCaRootPem ? { acmeCaRootPem: opts.acmeCaRootPem } : {}),
   };

@@ -28,7 +28,10 @@ import { authHost, resolveRoutes } from "./routes.ts";
 export const RESOLVER = "le";
 /** The forward-auth middleware apps opt into (`<name>@swarm`). */
 export const OIDC_MIDDLEWARE = "oidc";
-/** ACME storage: on the shared /var/data, so a Traefik rescheduled elsewhere keeps its certificates. */
+/**
+ * ACME storage inside the container, bind-mounted from `<dataDir>/traefik` on the shared
+ * /var/data, so a Traefik rescheduled on another manager keeps its certificates.
+ */
 export const TRAEFIK_DATA_DIR = "/var/data/traefik";
 
 const ROUTES_TARGET = "/etc/traefik/dynamic/routes.yml";
@@ -97,7 +100,7 @@ export function renderTraefikStack(spec: ClusterSpec, o: ProviderOptions): Rende
     ],
     volumes: [
       { type: "bind", source: "/var/run/docker.sock", target: "/var/run/docker.sock", read_only: true },
-      { type: "bind", source: TRAEFIK_DATA_DIR, target: TRAEFIK_DATA_DIR },
+      { type: "bind", source: `${o.dataDir}/traefik`, target: TRAEFIK_DATA_DIR },
     ],
     networks: ["apps"],
     configs: [],
@@ -145,5 +148,5 @@ export function renderTraefikStack(spec: ClusterSpec, o: ProviderOptions): Rende
   if (traefik.configs!.length === 0) delete traefik.configs;
   if (Object.keys(compose.configs!).length === 0) delete compose.configs;
   if (Object.keys(compose.secrets!).length === 0) delete compose.secrets;
-  return { composeYaml: composeToYaml(compose), files, hostDirectories: [TRAEFIK_DATA_DIR] };
+  return { composeYaml: composeToYaml(compose), files, hostDirectories: [`${o.dataDir}/traefik`] };
 }
