@@ -18,8 +18,11 @@ export interface CephNodeInput {
   spec: ClusterSpec;
   node: NodeSpec;
   material: CephBootstrapMaterial;
-  /** `form`: first formation, monitors from the initial monmap; `join`: the cluster exists, take its current monmap. */
-  mode: "form" | "join";
+  /**
+   * `form`: first formation, the monitor starts from the initial monmap; `join`: the
+   * cluster has a quorum, take its current monmap. Unset: `join` when a quorum answers.
+   */
+  mode?: "form" | "join";
   osdMemoryTargetBytes?: number;
   confExtra?: ConfSections;
 }
@@ -67,7 +70,8 @@ export async function ensureMonitor(deps: CephDeps, i: CephNodeInput): Promise<S
   try {
     const monmap = join(scratch, "monmap");
     const keyring = join(scratch, "keyring");
-    if (i.mode === "form") {
+    const mode = i.mode ?? ((await quorumAnswers(deps)) ? "join" : "form");
+    if (mode === "form") {
       await writeWithMode(monmap, Buffer.from(i.material.monmapBase64, "base64"), 0o600);
       await writeWithMode(keyring, i.material.monKeyring, 0o600);
     } else {
@@ -76,7 +80,7 @@ export async function ensureMonitor(deps: CephDeps, i: CephNodeInput): Promise<S
       await cephCli(deps, ["auth", "get", "mon.", "-o", keyring]);
     }
     await chownCeph(deps.run, scratch, dir);
-    deps.log.info(`ceph: creating monitor ${name} (${i.mode})`);
+    deps.log.info(`ceph: creating monitor ${name} (${mode})`);
     await deps.run("ceph-mon", [
       ...clusterArgs(deps.layout),
       "--mkfs",
@@ -100,6 +104,16 @@ export async function ensureMonitor(deps: CephDeps, i: CephNodeInput): Promise<S
   }
   await deps.daemons.start("mon", name);
   return "created";
+}
+
+/** True when the monitors have a quorum right now (asked with a short timeout). */
+async function quorumAnswers(deps: CephDeps): Promise<boolean> {
+  const r = await cephCli(deps, ["--connect-timeout", "10", "quorum_status", "--format", "json"], {
+    reject: false,
+    timeoutMs: 20_000,
+  }).catch(() => undefined);
+  if (r?.exitCode !== 0) return false;
+  return ((JSON.parse(r.stdout) as { quorum_names?: string[] }).quorum_names ?? []).length > 0;
 }
 
 /** Creates the key of a mgr or MDS beside this node's monitor (once) and starts it. */

@@ -1,0 +1,167 @@
+/**
+ * The Ceph phase of the agent: get the cluster's bootstrap material (persisted here,
+ * fetched from a peer, or made once by the creator), then converge this node's Ceph
+ * and /var/data. Single-node specs get a local /var/data and no Ceph.
+ *
+ * Who makes the material (never two clusters): only the creator (the first manager in
+ * spec order, the same node that creates the swarm), only when it has none itself, and
+ * only when a strict majority of the managers (itself included) answered and none of
+ * them holds material. Every monitor node persists the material before it makes its
+ * monitor, so any cluster able to reach quorum is known to a majority of the managers,
+ * and any majority overlaps it: a wiped creator asks, finds it, and joins instead.
+ */
+import { totalmem } from "node:os";
+import { join } from "node:path";
+import type { Phase, PhaseContext, PhaseOutcome } from "../phases/phase.ts";
+import { readJsonFile, writeFileAtomic } from "../state/atomic-file.ts";
+import { osdMemoryTarget } from "./conf.ts";
+import { convergeCephNode } from "./converge.ts";
+import { ensureDataMount, ensureLocalData } from "./data-mount.ts";
+import { type CephDeps, nodeCephDeps } from "./deps.ts";
+import { nodeLayout } from "./layout.ts";
+import { type CephBootstrapMaterial, createBootstrapMaterial, parseBootstrapMaterial } from "./material.ts";
+import { managerNodes, usesCeph } from "./topology.ts";
+
+/** The peer route other agents call for the material: `POST /v1/ceph/material`. */
+export const MATERIAL_ROUTE = "material";
+const MATERIAL_PATH = `/v1/ceph/${MATERIAL_ROUTE}`;
+const MATERIAL_FILE = "ceph-material.json";
+
+/** Options of the Ceph phase. */
+export interface CephPhaseOptions {
+  /** The agent's state dir: the material is kept there (0600). */
+  stateDir: string;
+  /** Dependencies; the node's real ones by default (built from the phase's logger). */
+  deps?: (ctx: PhaseContext) => CephDeps;
+  /** How long one round waits for monitor quorum before reporting `waiting`. */
+  quorumTimeoutMs?: number;
+}
+
+/** What a peer answers on the material route. */
+interface MaterialAnswer {
+  material: CephBootstrapMaterial | null;
+}
+
+/** The Ceph phase (implements the agent core's Phase). */
+export class CephPhase implements Phase {
+  readonly name = "ceph" as const;
+  readonly routes = {
+    [MATERIAL_ROUTE]: async (): Promise<MaterialAnswer> => ({ material: (await this.stored()) ?? null }),
+  };
+
+  constructor(private readonly o: CephPhaseOptions) {}
+
+  async converge(ctx: PhaseContext): Promise<PhaseOutcome> {
+    const deps = this.o.deps?.(ctx) ?? nodeCephDeps(nodeLayout(), ctx.log);
+    if (!usesCeph(ctx.spec)) {
+      await ensureLocalData(deps.run);
+      return { status: "done", detail: "single node: /var/data is a local directory" };
+    }
+    const got = await this.material(ctx, deps);
+    if ("waiting" in got) return { status: "waiting", reason: got.waiting };
+    const material = got.material;
+    const outcome = await convergeCephNode(
+      deps,
+      {
+        spec: ctx.spec,
+        node: ctx.node,
+        material,
+        osdMemoryTargetBytes: osdMemoryTarget(totalmem(), Math.max(1, ctx.node.disks.length)),
+      },
+      {
+        quorumTimeoutMs: this.o.quorumTimeoutMs ?? 30_000,
+        signal: ctx.signal,
+        mount: () => ensureDataMount(deps.run, ctx.spec, deps.layout.secretPath),
+      },
+    );
+    if (outcome.status === "waiting") return outcome;
+    return {
+      status: "done",
+      detail: `ceph ${material.fsid.slice(0, 8)}: ${outcome.osds.length} OSD disk(s), /var/data mounted`,
+    };
+  }
+
+  private file(): string {
+    return join(this.o.stateDir, MATERIAL_FILE);
+  }
+
+  /** The material this node persisted, if any. */
+  private async stored(): Promise<CephBootstrapMaterial | undefined> {
+    const raw = await readJsonFile(this.file());
+    return raw === undefined ? undefined : parseBootstrapMaterial(raw);
+  }
+
+  private material(
+    ctx: PhaseContext,
+    deps: CephDeps,
+  ): Promise<{ material: CephBootstrapMaterial } | { waiting: string }> {
+    return obtainMaterial(ctx, {
+      load: () => this.stored(),
+      save: (m) => this.persist(m),
+      create: () => createBootstrapMaterial(ctx.spec, deps.run, deps.layout.tmpDir),
+    });
+  }
+
+  private async persist(m: CephBootstrapMaterial): Promise<void> {
+    // writeFileAtomic writes 0600: the material holds the cluster's keys.
+    await writeFileAtomic(this.file(), `${JSON.stringify(m)}\n`);
+  }
+}
+
+/** Where the material is kept and how new material is made (injected for tests). */
+export interface MaterialSource {
+  load(): Promise<CephBootstrapMaterial | undefined>;
+  save(m: CephBootstrapMaterial): Promise<void>;
+  create(): Promise<CephBootstrapMaterial>;
+}
+
+/** The parts of the phase context the material decision uses. */
+export type MaterialContext = Pick<PhaseContext, "spec" | "node" | "log"> & {
+  peers: {
+    reachable(): { address: string; status: { name: string } }[];
+    client: { post<T>(address: string, path: string, body: unknown): Promise<T> };
+  };
+};
+
+/**
+ * Persisted material, else a peer's, else (creator only, a majority of managers
+ * answered, none holds any) new material. See the header for why this makes one cluster.
+ */
+export async function obtainMaterial(
+  ctx: MaterialContext,
+  src: MaterialSource,
+): Promise<{ material: CephBootstrapMaterial } | { waiting: string }> {
+  const mine = await src.load();
+  if (mine) return { material: mine };
+  const managers = managerNodes(ctx.spec).map((n) => n.name);
+  const answered = new Set<string>([ctx.node.name]);
+  for (const peer of ctx.peers.reachable()) {
+    let answer: MaterialAnswer;
+    try {
+      answer = await ctx.peers.client.post<MaterialAnswer>(peer.address, MATERIAL_PATH, {});
+    } catch (e) {
+      ctx.log.warn(`ceph: asking ${peer.status.name} for the Ceph material failed: ${(e as Error).message}`);
+      continue;
+    }
+    answered.add(peer.status.name);
+    if (answer.material) {
+      const material = parseBootstrapMaterial(answer.material);
+      await src.save(material);
+      ctx.log.info(`ceph: got the material of cluster ${material.fsid} from ${peer.status.name}`);
+      return { material };
+    }
+  }
+  const creator = managers[0]!;
+  if (ctx.node.name !== creator)
+    return { waiting: `waiting for the Ceph keys and monmap from ${creator} (the creator) or any member` };
+  const heard = managers.filter((m) => answered.has(m));
+  const needed = Math.floor(managers.length / 2) + 1;
+  if (heard.length < needed)
+    return {
+      waiting: `creating a Ceph cluster needs ${needed} of ${managers.length} managers to answer; heard ${heard.join(", ")}`,
+    };
+  const material = await src.create();
+  await src.save(material);
+  ctx.log.info(`ceph: created cluster ${material.fsid} (managers ${heard.join(", ")} hold no Ceph cluster)`);
+  return { material };
+}
