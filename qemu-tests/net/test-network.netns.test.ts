@@ -86,6 +86,33 @@ describe("TestNetwork", () => {
     expect(await readRecord(net.runId)).toBeUndefined();
   });
 
+  it("partitions the segment into groups and heals it", async () => {
+    const net = await network();
+    const [a, b, c] = [
+      await net.addNode("a", "198.18.0.11"),
+      await net.addNode("b", "198.18.0.12"),
+      await net.addNode("c", "198.18.0.13"),
+    ];
+    const servers = [serve(b.ns, b.address), serve(c.ns, c.address)];
+    await waitFor(
+      async () =>
+        servers.every((x) => x.ready()) ? { ok: true, value: 1 } : { ok: false, saw: "not listening" },
+      { what: "servers", timeoutMs: 10_000, intervalMs: 50 },
+    );
+    await net.partition([[a, b], [c]]);
+    expect(await connect(a.ns, b.address)).toBe("hi");
+    expect(await connect(a.ns, c.address)).not.toBe("hi");
+    expect(await connect(b.ns, c.address)).not.toBe("hi");
+    // A new partition replaces the old one.
+    await net.partition([[a], [b, c]]);
+    expect(await connect(a.ns, c.address)).not.toBe("hi");
+    expect(await connect(b.ns, c.address)).toBe("hi");
+    await net.heal();
+    expect(await connect(a.ns, c.address)).toBe("hi");
+    expect(await connect(a.ns, b.address)).toBe("hi");
+    for (const x of servers) await x.daemon.stop();
+  });
+
   it("refuses addresses outside 198.18.0.0/15 and outside its subnet", async () => {
     await expect(TestNetwork.create({ subnet: "10.0.0.0/24" })).rejects.toThrow(/198.18.0.0\/15/);
     const net = await network({ subnet: "198.18.5.0/24" });

@@ -38,6 +38,7 @@ export interface NetNode {
 export type LinkState = "up" | "down";
 
 const BRIDGE = "br0";
+const PARTITION_TABLE = "sfpartition";
 
 /** A bridge in its own namespace, with the nodes and taps attached to it. */
 export class TestNetwork {
@@ -147,6 +148,43 @@ export class TestNetwork {
   async setLink(target: NetNode | string, state: LinkState): Promise<void> {
     const port = typeof target === "string" ? (this.ports.get(target) ?? target) : target.port;
     await run("ip", ["-n", this.switchNs, "link", "set", checkIfName(port), state], { timeoutMs: 10_000 });
+  }
+
+  /**
+   * Splits the segment into groups that cannot reach each other: frames between bridge
+   * ports of different groups are dropped (an nftables bridge table in the switch
+   * namespace). Ports in no group still reach everyone. Replaces any earlier partition.
+   */
+  async partition(groups: readonly (readonly (NetNode | string)[])[]): Promise<void> {
+    const ports = groups.map((g) =>
+      g.map((t) => checkIfName(typeof t === "string" ? (this.ports.get(t) ?? t) : t.port)),
+    );
+    const set = (names: string[]) => `{ ${names.map((n) => `"${n}"`).join(", ")} }`;
+    const rules: string[] = [];
+    for (const [i, a] of ports.entries()) {
+      for (const [j, b] of ports.entries()) {
+        if (i !== j && a.length > 0 && b.length > 0)
+          rules.push(`    iifname ${set(a)} oifname ${set(b)} drop`);
+      }
+    }
+    // Create-then-delete makes the replacement one transaction whether or not a table existed.
+    const script = [
+      `table bridge ${PARTITION_TABLE}`,
+      `delete table bridge ${PARTITION_TABLE}`,
+      `table bridge ${PARTITION_TABLE} {`,
+      "  chain forward {",
+      "    type filter hook forward priority 0; policy accept;",
+      ...rules,
+      "  }",
+      "}",
+      "",
+    ].join("\n");
+    await execIn(this.switchNs, "nft", ["-f", "-"], { input: script, timeoutMs: 10_000 });
+  }
+
+  /** Ends a partition: every port reaches every other again. */
+  async heal(): Promise<void> {
+    await this.partition([]);
   }
 
   /** Runs a program inside namespace `ns` (default: the switch namespace). */
