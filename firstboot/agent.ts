@@ -48,6 +48,8 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
   let configError: string | null = null;
   let lastRound: { phases: PhaseStatus[]; current: string } = { phases: [], current: "starting" };
   let lastError: string | null = null;
+  // The last "waiting for ..." reason logged, so a wait is logged once, not every round.
+  let lastWaiting: string | undefined;
 
   const context = (rt: Runtime): PhaseContext => ({
     spec: rt.config.spec,
@@ -166,7 +168,21 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
         s.cluster = config.spec.name;
       });
     if (runtime) await runtime.server.close();
-    runtime = await startRuntime(config);
+    runtime = undefined;
+    await ensureRuntime();
+  };
+
+  // Starting the peer server can fail early in boot (the address is not up yet): the
+  // agent keeps going and tries again every poll instead of dying.
+  const ensureRuntime = async (): Promise<void> => {
+    if (runtime || configError || !snapshot?.result.ok) return;
+    try {
+      runtime = await startRuntime(snapshot.result.config);
+    } catch (e) {
+      const msg = `cannot start the peer channel: ${(e as Error).message}`;
+      if (msg !== lastError) log.error(msg);
+      lastError = msg;
+    }
   };
 
   const writeStatusFile = async (): Promise<void> => {
@@ -178,6 +194,7 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
     await loadConfig();
     for (;;) {
       signal.throwIfAborted();
+      await ensureRuntime();
       if (runtime && !configError) {
         const ctx = context(runtime);
         try {
@@ -237,8 +254,6 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
     return { askedNode: rt.config.node.name, nodes };
   }
 }
-
-let lastWaiting: string | undefined;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -17,6 +17,7 @@ const REFUSAL =
   '{"error":"unauthorized"}\n';
 
 let server: PeerServer;
+let flakyCalls = 0;
 const refused: string[] = [];
 
 beforeAll(async () => {
@@ -24,7 +25,18 @@ beforeAll(async () => {
     clusterSecret: SECRET,
     host: "127.0.0.1",
     port: 0,
-    routes: () => new Map([["GET /v1/status", async () => FACTS]]),
+    routes: () =>
+      new Map([
+        ["GET /v1/status", async () => FACTS],
+        [
+          "GET /v1/flaky",
+          async () => {
+            flakyCalls++;
+            if (flakyCalls < 3) throw new Error("not yet");
+            return { ok: flakyCalls };
+          },
+        ],
+      ]),
     onRefused: (_caller, reason) => refused.push(reason),
   });
 });
@@ -112,5 +124,23 @@ describe("peer channel server", () => {
   it("a refused client is told the same thing whatever went wrong (no oracle)", async () => {
     const tampered = signedGet("/v1/status").replace("GET /v1/status", "GET /v1/statu5");
     expect((await rawTls(SECRET, tampered)).bytes).toBe(REFUSAL);
+  });
+
+  it("the client retries a failing peer with growing, jittered backoff, and does not retry a 4xx answer", async () => {
+    const sleeps: number[] = [];
+    const client = new PeerClient(SECRET, server.port, {
+      attempts: 4,
+      baseBackoffMs: 100,
+      random: () => 0.5,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
+    expect(await client.get("127.0.0.1", "/v1/flaky")).toEqual({ ok: 3 });
+    expect(sleeps).toEqual([50, 100]);
+    sleeps.length = 0;
+    // A 4xx (here: no such route) is an answer, not a failure: no retry.
+    await expect(client.get("127.0.0.1", "/v1/nope")).rejects.toMatchObject({ kind: "http", status: 404 });
+    expect(sleeps).toEqual([]);
   });
 });
