@@ -178,7 +178,9 @@ describe("the node image applies its boot configuration", () => {
     const iso = join(dir, "probe-only.iso");
     await writeIsoSeed(
       [
-        { name: "meta-data", content: "instance-id: baked-probe\nlocal-hostname: localhost\n" },
+        // NoCloud requires a user-data file: an empty cloud-config, which writes nothing.
+        { name: "user-data", content: "#cloud-config\n{}\n" },
+        { name: "meta-data", content: "instance-id: baked-probe\n" },
         { name: "vendor-data", content: VENDOR_DATA },
       ],
       iso,
