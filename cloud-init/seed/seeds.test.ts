@@ -37,7 +37,7 @@ describe("NoCloud ISO seed", () => {
   it("is ISO9660 labelled CIDATA holding the node's three files, mode 0600 (read back with isoinfo)", async () => {
     const out = join(priv, "node2.iso");
     const warnings: string[] = [];
-    await writeSeeds({ spec, nodes: "node2", format: "iso", out, warn: (m) => warnings.push(m) });
+    await writeSeeds({ spec, nodes: { node: "node2" }, format: "iso", out, warn: (m) => warnings.push(m) });
     expect(warnings).toEqual([]);
     expect(await mode(out)).toBe(0o600);
     expect(await readdir(priv)).toEqual(["node2.iso"]); // no scratch left behind
@@ -57,7 +57,7 @@ describe("NoCloud ISO seed", () => {
 describe("NoCloud FAT seed", () => {
   it("is a clean FAT image labelled CIDATA with the three files (read back with mtools, fsck.vfat, blkid)", async () => {
     const out = join(priv, "node3.img");
-    await writeSeeds({ spec, nodes: "node3", format: "vfat", out });
+    await writeSeeds({ spec, nodes: { node: "node3" }, format: "vfat", out });
     expect(await mode(out)).toBe(0o600);
     const fsck = await run("fsck.vfat", ["-n", out], { reject: false });
     expect(fsck.exitCode, fsck.stdout + fsck.stderr).toBe(0);
@@ -95,7 +95,7 @@ describe("--all and the output place", () => {
 
   it("a node that is not in the spec is a user error naming the known nodes", async () => {
     await expect(
-      writeSeeds({ spec, nodes: "node9", format: "iso", out: join(priv, "x.iso") }),
+      writeSeeds({ spec, nodes: { node: "node9" }, format: "iso", out: join(priv, "x.iso") }),
     ).rejects.toThrow(/no node named "node9"/);
   });
 });
@@ -141,7 +141,7 @@ describe("EC2 user-data", () => {
 
   it("is written 0600 with a run-instances hint that carries no secret", async () => {
     const out = join(priv, "node1.user-data");
-    const [r] = await writeSeeds({ spec, nodes: "node1", format: "ec2", out });
+    const [r] = await writeSeeds({ spec, nodes: { node: "node1" }, format: "ec2", out });
     expect(await mode(out)).toBe(0o600);
     expect(await readFile(out, "utf8")).toBe(renderNodeBootConfig(spec, "node1").userData);
     expect(r!.notes.join("\n")).toMatch(/--user-data fileb:\/\/.*--private-ip-address 198\.18\.0\.11/);
@@ -153,7 +153,7 @@ describe("Proxmox snippets", () => {
     const dir = join(priv, "snippets");
     const [r] = await writeSeeds({
       spec,
-      nodes: "node2",
+      nodes: { node: "node2" },
       format: "proxmox",
       out: dir,
       proxmox: { snippetStorage: "local", driveStorage: "local-lvm", vmid: "9002" },

@@ -21,8 +21,8 @@ export type SeedFormat = (typeof SEED_FORMATS)[number];
 /** What to write. */
 export interface SeedRequest {
   spec: ClusterSpec;
-  /** One node name, or "all" for one seed per node. */
-  nodes: string | "all";
+  /** One node (by name), or every node of the spec (one seed each). */
+  nodes: { node: string } | "all";
   format: SeedFormat;
   /**
    * For one node: the output file (a directory for proxmox). For all nodes: a directory
@@ -53,7 +53,7 @@ const EXT: Record<Exclude<SeedFormat, "proxmox">, string> = {
 /** Writes the requested seed(s); every file is mode 0600. */
 export async function writeSeeds(req: SeedRequest): Promise<SeedOutput[]> {
   const names =
-    req.nodes === "all" ? req.spec.nodes.map((n) => n.name) : [findNode(req.spec, req.nodes).name];
+    req.nodes === "all" ? req.spec.nodes.map((n) => n.name) : [findNode(req.spec, req.nodes.node).name];
   const perNodeDir = req.nodes === "all" || req.format === "proxmox";
   if (perNodeDir) await ensureDirectory(req.out);
   const dir = perNodeDir ? req.out : dirname(req.out);

@@ -70,7 +70,7 @@ export const seedCommand: Command = {
     const outputs = await progress.task(`write ${format} seed(s)`, () =>
       writeSeeds({
         spec,
-        nodes: opts.all ? "all" : String(opts.node),
+        nodes: opts.all ? "all" : { node: String(opts.node) },
         format,
         out: resolve(ctx.cwd, String(opts.out)),
         ignitionVersion: version,
