@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PeerClient } from "../../lib/peer/client.ts";
 import { gatherClusterStatus } from "../../lib/peer/gather.ts";
 import type { ClusterStatus, NodeStatus } from "../../lib/peer/protocol.ts";
-import { type PeerServer, startPeerServer } from "./server.ts";
+import { type PeerServer, type RouteHandler, startPeerServer } from "./server.ts";
 
 const SECRET = "gather-test-cluster-secret-0123456789abcdef";
 const PORT = 20_000 + Math.floor(Math.random() * 20_000);
@@ -34,7 +34,7 @@ beforeAll(async () => {
       host: "127.0.0.1",
       port: PORT,
       routes: () =>
-        new Map([
+        new Map<string, RouteHandler>([
           ["GET /v1/status", async () => n1],
           [
             "GET /v1/cluster-status",

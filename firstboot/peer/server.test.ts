@@ -5,7 +5,7 @@ import { signRequest } from "../../lib/peer/auth.ts";
 import { PeerCallError, PeerClient } from "../../lib/peer/client.ts";
 import { derivePeerKeys } from "../../lib/peer/keys.ts";
 import { peerClientTlsOptions } from "../../lib/peer/tls.ts";
-import { type PeerServer, startPeerServer } from "./server.ts";
+import { type PeerServer, type RouteHandler, startPeerServer } from "./server.ts";
 
 const SECRET = "the-right-cluster-secret-0123456789abcdef";
 const WRONG = "a-wrong-cluster-secret-0123456789abcdefgh";
@@ -26,7 +26,7 @@ beforeAll(async () => {
     host: "127.0.0.1",
     port: 0,
     routes: () =>
-      new Map([
+      new Map<string, RouteHandler>([
         ["GET /v1/status", async () => FACTS],
         [
           "GET /v1/flaky",
