@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { parseSpecValue } from "../../spec/index.ts";
-import { cloudInitSchema, netConvertNetworkd, parseNetworkConfigs } from "../testing/cloud-init-tools.ts";
+import { cloudInitSchema, netConvert, parseNetworkConfigs } from "../testing/cloud-init-tools.ts";
 import { secretsOf, specCases, specWithoutMacs } from "../testing/specs.ts";
 import { renderNodeBootConfig } from "./boot-config.ts";
 import { FIRST_ETHERNET_GLOB } from "./network-config.ts";
@@ -109,7 +109,7 @@ describe("network-config NIC matching, as systemd-networkd gets it from cloud-in
     const file = join(dir, `${name}.network-config`);
     await writeFile(file, text);
     const out = join(dir, `${name}.out`);
-    await netConvertNetworkd(file, out);
+    await netConvert(file, out, "networkd");
     const netDir = join(out, "etc/systemd/network");
     const names = await readdir(netDir);
     expect(names).toHaveLength(1);
@@ -125,6 +125,22 @@ describe("network-config NIC matching, as systemd-networkd gets it from cloud-in
     expect(unit).toMatch(/^Gateway=198\.18\.0\.1$/m);
     expect(unit).toMatch(/^DNS=198\.18\.0\.2$/m);
     expect(unit).toMatch(/^DHCP=no$/m);
+  });
+
+  it("by MAC through the ENI renderer (the image's ifupdown): udev rename and a static stanza", async () => {
+    const spec = specCases().find((c) => c.spec.network.gateway)!.spec;
+    const file = join(dir, "eni.network-config");
+    await writeFile(file, renderNodeBootConfig(spec, "node3").networkConfig);
+    const out = join(dir, "eni.out");
+    await netConvert(file, out, "eni");
+    const rules = await readFile(join(out, "etc/udev/rules.d/70-persistent-net.rules"), "utf8");
+    expect(rules).toMatch(/ATTR\{address\}=="52:54:00:00:00:13", NAME="cluster0"/);
+    const eni = await readFile(join(out, "etc/network/interfaces.d/50-cloud-init"), "utf8");
+    expect(eni).toMatch(/^auto cluster0$/m);
+    expect(eni).toMatch(/^iface cluster0 inet static$/m);
+    expect(eni).toMatch(/^\s+address 198\.18\.0\.13\/24$/m);
+    expect(eni).toMatch(/default gw 198\.18\.0\.1/);
+    expect(eni).toMatch(/^\s+dns-nameservers 198\.18\.0\.2$/m);
   });
 
   it("by interface name when the node has no MAC", async () => {

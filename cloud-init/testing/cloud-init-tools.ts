@@ -48,11 +48,11 @@ export async function parseNetworkConfigs(files: string[]): Promise<ParsedNetwor
     .map((l) => JSON.parse(l) as ParsedNetwork);
 }
 
-/** Renders a network-config file with `cloud-init devel net-convert` for systemd-networkd. */
-export async function netConvertNetworkd(file: string, outDir: string): Promise<void> {
+/** Renders a network-config file with `cloud-init devel net-convert` (networkd or ENI/ifupdown). */
+export async function netConvert(file: string, outDir: string, kind: "networkd" | "eni"): Promise<void> {
   await run(
     "cloud-init",
-    ["devel", "net-convert", "-p", file, "-k", "yaml", "-d", outDir, "-D", "debian", "-O", "networkd"],
+    ["devel", "net-convert", "-p", file, "-k", "yaml", "-d", outDir, "-D", "debian", "-O", kind],
     { timeoutMs: 60_000 },
   );
 }
