@@ -137,8 +137,10 @@ export async function assembleDisk(opts: {
   opts.onStep?.("ESP (FAT32)");
   const esp = join(opts.workDir, "esp.img");
   await createSparse(esp, sectors(layout.esp) * SECTOR);
-  await run("mkfs.vfat", ["-F", "32", "-n", "ESP", "-i", ids.espSerial, "--invariant", esp], sig);
-  const mtools = { env: { MTOOLS_SKIP_CHECK: "1" }, ...sig };
+  // not --invariant: it would replace the serial with a constant, and fstab mounts the ESP by it
+  const epoch = { SOURCE_DATE_EPOCH: String(opts.sourceDateEpoch) };
+  await run("mkfs.vfat", ["-F", "32", "-n", "ESP", "-i", ids.espSerial, esp], { env: epoch, ...sig });
+  const mtools = { env: { MTOOLS_SKIP_CHECK: "1", ...epoch }, ...sig };
   for (const d of ["::/EFI", "::/EFI/BOOT", "::/EFI/debian"]) await run("mmd", ["-i", esp, d], mtools);
   // the removable path is what firmware without NVRAM entries boots; EFI/debian is the usual one
   await run("mcopy", ["-i", esp, boot.efi, "::/EFI/BOOT/BOOTX64.EFI"], mtools);

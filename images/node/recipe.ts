@@ -70,7 +70,8 @@ export const nodeRecipe: ImageRecipe = {
   overlay: {
     files: nodeFiles,
     units: nodeUnits,
-    disableUnits: [],
+    // an immutable node never upgrades itself: a change is a new image
+    disableUnits: ["apt-daily.timer", "apt-daily-upgrade.timer"],
     links: {},
     sysctls: {
       // keepalived: services may bind the VIP on nodes that do not hold it right now
