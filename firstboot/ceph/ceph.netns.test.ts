@@ -30,7 +30,10 @@ import { ensureOsds } from "./osds.ts";
 import { type CephStatus, collectCephStatus } from "./status.ts";
 
 const lines: string[] = [];
-const log = (l: string) => lines.push(`${new Date().toISOString()} ${l}`);
+const log = (l: string) => {
+  lines.push(`${new Date().toISOString()} ${l}`);
+  if (process.env["SF_CEPH_TEST_VERBOSE"]) console.log(lines.at(-1));
+};
 let sandbox: CephSandbox;
 let spec: ClusterSpec;
 let material: CephBootstrapMaterial;
@@ -84,6 +87,7 @@ describe("Ceph cluster from the agent's functions (3 namespaces, loop-device OSD
   afterAll(async () => {
     const kept = await sandbox?.dispose(failed);
     if (failed) console.error(`ceph test log:\n${lines.join("\n")}\ndaemon logs kept in ${kept}`);
+    else console.log(lines.filter((l) => l.includes("measured")).join("\n"));
   });
 
   it("forms: quorum of 3, 3 OSDs up/in, MDS active + standby, CephFS, HEALTH_OK", async () => {
@@ -99,7 +103,7 @@ describe("Ceph cluster from the agent's functions (3 namespaces, loop-device OSD
       for (const o of outcomes) expect(o.status).toBe("done");
       const deps = sandbox.nodes[0]!.deps;
       const s = await waitForHealth(deps, healthy, "HEALTH_OK with 3 mons and 3 OSDs");
-      log(`formation to HEALTH_OK: ${Date.now() - t0} ms`);
+      log(`measured: formation to HEALTH_OK ${Date.now() - t0} ms`);
       expect(s.monitors.quorum.sort()).toEqual(["node1", "node2", "node3"]);
       expect(s.mgrAvailable).toBe(true);
       expect(s.mds.active).toBe(1);
@@ -167,7 +171,7 @@ describe("Ceph cluster from the agent's functions (3 namespaces, loop-device OSD
     try {
       const before = await collectClusterMaps(sandbox.nodes[0]!.deps);
       // Power loss: every daemon gone, OSD tmpfs dirs gone (as after a reboot).
-      for (const n of sandbox.nodes) await n.stopDaemons();
+      for (const n of sandbox.nodes) await n.killDaemons();
       await run("sh", ["-c", `umount /var/lib/ceph/osd/${sandbox.cluster}-*`]);
       const t0 = Date.now();
       const outcomes = await Promise.all(
@@ -179,7 +183,7 @@ describe("Ceph cluster from the agent's functions (3 namespaces, loop-device OSD
       }
       expect(await ensureMonitor(sandbox.nodes[0]!.deps, input(0))).toBe("kept");
       await waitForHealth(sandbox.nodes[1]!.deps, healthy, "HEALTH_OK after the restart");
-      log(`restart to HEALTH_OK: ${Date.now() - t0} ms`);
+      log(`measured: full stop and restart to HEALTH_OK ${Date.now() - t0} ms`);
       const after = await collectClusterMaps(sandbox.nodes[0]!.deps);
       expect(after.osds.map((o) => o.uuid).sort()).toEqual(before.osds.map((o) => o.uuid).sort());
       expect(after.monmap.sort()).toEqual(before.monmap.sort());
@@ -239,7 +243,7 @@ describe("Ceph cluster from the agent's functions (3 namespaces, loop-device OSD
       const node3 = sandbox.nodes[2]!;
       const before = await collectClusterMaps(sandbox.nodes[0]!.deps);
       const oldOsd = before.osds.find((o) => o.host === "node3")!;
-      await node3.stopDaemons();
+      await node3.killDaemons();
       await run("umount", [`/var/lib/ceph/osd/${sandbox.cluster}-${oldOsd.id}`], { reject: false });
       // The fresh image: no /etc/ceph, no /var/lib/ceph, a new blank disk.
       await run("rm", ["-rf", node3.root]);
@@ -264,7 +268,7 @@ describe("Ceph cluster from the agent's functions (3 namespaces, loop-device OSD
         (x) => healthy(x) && x.osds.total === 3,
         "HEALTH_OK with the replacement in and the old OSD purged",
       );
-      log(`replacement to HEALTH_OK: ${Date.now() - t0} ms`);
+      log(`measured: replacement of node3 to HEALTH_OK with the old OSD purged ${Date.now() - t0} ms`);
       expect(s.monitors.quorum.sort()).toEqual(["node1", "node2", "node3"]);
       const after = await collectClusterMaps(node3.deps);
       expect(after.osds.map((o) => o.id)).not.toContain(oldOsd.id);

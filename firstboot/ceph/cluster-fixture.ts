@@ -20,8 +20,8 @@ export interface SandboxNode {
   netns: string;
   root: string;
   deps: CephDeps;
-  /** Stops this node's daemons (a crash or power-off, as far as Ceph can tell). */
-  stopDaemons(): Promise<void>;
+  /** Kills this node's daemons at once (SIGKILL): a power cut, as far as Ceph can tell. */
+  killDaemons(): Promise<void>;
 }
 
 /** A sandbox of several nodes. */
@@ -123,8 +123,8 @@ export async function createCephSandbox(names: string[], log: (line: string) => 
         osdBackend: "raw",
         cephVolumeEnv: { CEPH_VOLUME_ALLOW_LOOP_DEVICES: "true" },
       },
-      async stopDaemons() {
-        for (const d of mine.values()) await d.stop(15_000);
+      async killDaemons() {
+        await Promise.all([...mine.values()].map((d) => d.stop(0)));
         mine.clear();
       },
     });
@@ -143,7 +143,7 @@ export async function createCephSandbox(names: string[], log: (line: string) => 
       return dev;
     },
     async dispose(keep) {
-      for (const d of daemons) await d.stop(15_000).catch(() => undefined);
+      await Promise.all(daemons.map((d) => d.stop(15_000).catch(() => undefined)));
       // OSD data dirs are tmpfs mounts at the path ceph-volume hard-codes.
       const osdRoot = "/var/lib/ceph/osd";
       for (const entry of await readdir(osdRoot).catch(() => [] as string[])) {

@@ -10,7 +10,6 @@ import { cephJson } from "./cli.ts";
 import { applyRemoval, collectClusterMaps } from "./cluster-maps.ts";
 import { type CephNodeInput, ensureMds, ensureMgr, ensureMonitor, writeNodeFiles } from "./daemons.ts";
 import type { CephDeps } from "./deps.ts";
-import { inspectDisk } from "./disk-inspect.ts";
 import { ensureOsds, type OsdOutcome } from "./osds.ts";
 import { planRemoval, type RemovalPlan } from "./removal-plan.ts";
 import { isMonitorNode } from "./topology.ts";
@@ -70,10 +69,8 @@ export async function convergeCephNode(
     const m = await o.mount();
     if (!m.mounted) return { status: "waiting", reason: "/var/data is not mounted yet" };
   }
-  const env = { CEPH_CONF: deps.layout.confPath, ...deps.cephVolumeEnv };
-  const localUuids: string[] = [];
-  for (const d of i.node.disks)
-    localUuids.push(...(await inspectDisk(deps.run, d, env)).osds.map((x) => x.osdUuid));
+  // What this node's disks hold now: its OSDs that no disk holds any more are stale.
+  const localUuids = osds.flatMap((o) => o.osdUuids);
   const removal = planRemoval({
     spec: i.spec,
     maps: await collectClusterMaps(deps),

@@ -108,9 +108,9 @@ export async function ensureMonitor(deps: CephDeps, i: CephNodeInput): Promise<S
 
 /** True when the monitors have a quorum right now (asked with a short timeout). */
 async function quorumAnswers(deps: CephDeps): Promise<boolean> {
-  const r = await cephCli(deps, ["--connect-timeout", "10", "quorum_status", "--format", "json"], {
+  const r = await cephCli(deps, ["--connect-timeout", "5", "quorum_status", "--format", "json"], {
     reject: false,
-    timeoutMs: 20_000,
+    timeoutMs: 15_000,
   }).catch(() => undefined);
   if (r?.exitCode !== 0) return false;
   return ((JSON.parse(r.stdout) as { quorum_names?: string[] }).quorum_names ?? []).length > 0;

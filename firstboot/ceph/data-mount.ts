@@ -59,8 +59,9 @@ export async function ensureDataMount(
   await lockMountPoint(run, paths.dataDir);
   await run("systemctl", ["daemon-reload"]);
   await run("systemctl", ["enable", DATA_MOUNT_UNIT]);
-  // Blocks until mounted or failed (no quorum or no active MDS yet): the caller retries.
-  await run("systemctl", ["start", DATA_MOUNT_UNIT], { reject: false, timeoutMs: 330_000 });
+  // Blocks until mounted or failed (the kernel gives up after its mount_timeout, 60 s, when
+  // there is no quorum or no active MDS yet): the caller retries next round.
+  await run("systemctl", ["start", DATA_MOUNT_UNIT], { reject: false, timeoutMs: 120_000 });
   return collectMountState(paths.dataDir);
 }
 

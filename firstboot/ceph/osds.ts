@@ -8,7 +8,7 @@ import { cephJson, cephVolume } from "./cli.ts";
 import type { CephNodeInput } from "./daemons.ts";
 import type { CephDeps } from "./deps.ts";
 import { type DiskDecision, decideDisk } from "./disk-decision.ts";
-import { inspectDisk, parseRawList } from "./disk-inspect.ts";
+import { inspectDisk, parseLvmList, parseRawList } from "./disk-inspect.ts";
 import { collectMountState } from "./status.ts";
 
 /** What happened to one disk. */
@@ -16,6 +16,8 @@ export interface OsdOutcome {
   device: string;
   decision: DiskDecision;
   osdIds: number[];
+  /** OSD UUIDs the disk holds after the step (for the removal planner). */
+  osdUuids: string[];
 }
 
 interface OsdDump {
@@ -40,6 +42,7 @@ export async function ensureOsds(deps: CephDeps, i: CephNodeInput): Promise<OsdO
     const facts = await inspectDisk(deps.run, device, env);
     const decision = decideDisk(facts, policy);
     let osdIds: number[] = [];
+    let osdUuids = facts.osds.map((o) => o.osdUuid);
     switch (decision.action) {
       case "refuse":
         deps.log.warn(`ceph: ${decision.message}`);
@@ -51,20 +54,20 @@ export async function ensureOsds(deps: CephDeps, i: CephNodeInput): Promise<OsdO
       case "wipe-and-create":
         deps.log.warn(`ceph: wiping ${device}: it ${decision.reason} (storage.ceph.allowWipe is set)`);
         await cephVolume(deps, ["lvm", "zap", "--destroy", device]);
-        osdIds = await create(deps, device);
+        ({ osdIds, osdUuids } = await create(deps, device));
         break;
       case "create":
-        osdIds = await create(deps, device);
+        ({ osdIds, osdUuids } = await create(deps, device));
         break;
     }
-    outcomes.push({ device, decision, osdIds });
+    outcomes.push({ device, decision, osdIds, osdUuids });
   }
   const refused = outcomes.find((o) => o.decision.action === "refuse")?.decision;
   if (refused?.action === "refuse") throw new UserError(refused.code, refused.message, refused.fix);
   return outcomes;
 }
 
-async function create(deps: CephDeps, device: string): Promise<number[]> {
+async function create(deps: CephDeps, device: string): Promise<{ osdIds: number[]; osdUuids: string[] }> {
   deps.log.info(`ceph: creating an OSD on ${device} (${deps.osdBackend})`);
   if (deps.osdBackend === "lvm") {
     // Prepares, activates, enables ceph-volume@lvm-ID-UUID for boot and starts ceph-osd@ID.
@@ -72,12 +75,13 @@ async function create(deps: CephDeps, device: string): Promise<number[]> {
     const listed = await cephVolume(deps, ["lvm", "list", "--format", "json", device]);
     // ceph-volume started the OSD through systemd itself (ceph-osd@ID enabled --runtime, so
     // that at boot only its ceph-volume unit starts it, after mounting the data dir).
-    return Object.keys(JSON.parse(listed.stdout) as Record<string, unknown>).map(Number);
+    const found = parseLvmList(listed.stdout);
+    return { osdIds: found.map((o) => o.osdId), osdUuids: found.map((o) => o.osdUuid) };
   }
   await cephVolume(deps, ["raw", "prepare", "--bluestore", "--data", device]);
   const found = parseRawList((await cephVolume(deps, ["raw", "list", "--format", "json", device])).stdout);
   for (const o of found) await activate(deps, device, o.osdId, o.osdUuid);
-  return found.map((o) => o.osdId);
+  return { osdIds: found.map((o) => o.osdId), osdUuids: found.map((o) => o.osdUuid) };
 }
 
 /** Makes sure a kept OSD runs (after a reboot its data dir is a fresh, empty tmpfs). */
