@@ -18,6 +18,9 @@ import { StateStore } from "./state/agent-state.ts";
 import { writeFileAtomic } from "./state/atomic-file.ts";
 import type { SwarmPhase } from "./swarm/phase.ts";
 
+/** Round interval while the node has not converged yet. */
+const FORMING_INTERVAL_MS = 1_000;
+
 /** What the agent gets from its entry point. */
 export interface AgentDeps {
   log: Logger;
@@ -216,7 +219,15 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
       await writeStatusFile().catch((e) => log.warn(`cannot write status file: ${(e as Error).message}`));
       if (opts.once && lastRound.current === "reconciling") return;
       // Sleep until the next round, checking the config file for changes meanwhile.
-      const until = now() + (configError ? opts.configPollMs : opts.reconcileIntervalMs);
+      // While forming, peers change every second (a swarm appears, a promise arrives): look
+      // again soon. Once converged, the normal reconcile interval.
+      const forming = lastRound.current !== "reconciling";
+      const interval = configError
+        ? opts.configPollMs
+        : forming
+          ? Math.min(opts.reconcileIntervalMs, FORMING_INTERVAL_MS)
+          : opts.reconcileIntervalMs;
+      const until = now() + interval;
       while (now() < until) {
         await sleep(Math.min(opts.configPollMs, Math.max(0, until - now())), signal);
         if ((await configStamp(opts.configPath)) !== snapshot?.stamp) {
