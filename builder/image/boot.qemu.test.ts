@@ -5,14 +5,16 @@
  * the serial console what a user would check. Serial logs of failed boots are kept
  * under out/test-logs/.
  */
-import { access, copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { access, copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeIsoSeed } from "../../cloud-init/seed/iso.ts";
+import { nodeRecipe } from "../../images/node/recipe.ts";
 import { plainSink } from "../../lib/progress/renderers.ts";
 import { Progress } from "../../lib/progress/tasks.ts";
+import { SubprocessError } from "../../lib/subprocess/index.ts";
 import { waitFor } from "../../lib/wait.ts";
 import { exampleSpec } from "../../spec/example.ts";
 import { parseSpecValue } from "../../spec/parse.ts";
@@ -111,6 +113,37 @@ async function keepLog(serialLog: string, firmware: Firmware): Promise<void> {
   await copyFile(serialLog, dest).catch(() => undefined);
   console.error(`serial log kept at ${dest}`);
 }
+
+describe("a failed build", () => {
+  it("names the failing tool and leaves no artifact, temp file or work dir behind", async () => {
+    const parsed = parseSpecValue(exampleSpec({ name: "failtest", nodes: 1, provider: "offline" }));
+    if (!parsed.ok) throw new Error("bad spec");
+    const outDir = join(dir, "fail-out");
+    const workRoot = join(dir, "fail-work");
+    await mkdir(workRoot, { recursive: true });
+    // a 1 GiB disk cannot hold the ~1.5 GiB root: mkfs.ext4 -d fails in the disk stage
+    const tooSmall = { ...nodeRecipe, disk: { ...nodeRecipe.disk, sizeMiB: 1024 } };
+    const err = await buildImage({
+      spec: parsed.spec,
+      bakeSpec: false,
+      outDir,
+      cacheDir: process.env.SWARMFORGE_CACHE_DIR ?? "/var/cache/swarmforge",
+      noCache: false,
+      agentEntry: join(repo, "firstboot/main.ts"),
+      sourceDateEpoch: DEFAULT_SOURCE_DATE_EPOCH,
+      progress: new Progress(plainSink()),
+      recipe: tooSmall,
+      workRoot,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SubprocessError);
+    const e = err as SubprocessError;
+    expect(e.command).toBe("mkfs.ext4");
+    expect(e.kind).toBe("exit");
+    expect(e.message).toMatch(/mkfs\.ext4 exited with code \d+/);
+    expect(await readdir(outDir)).toEqual([]);
+    expect(await readdir(workRoot)).toEqual([]);
+  });
+});
 
 describe("the built image boots through firmware", () => {
   it("SeaBIOS (BIOS boot via the BIOS boot partition)", async () => {
