@@ -36,6 +36,8 @@ export interface NetnsClusterOptions {
   dockerdArgs?: string[];
   /** Label for kept logs (e.g. the test name). */
   label?: string;
+  /** Family prefix of the namespaces (default "sfn-"); dead runs with it are swept at create. */
+  prefix?: string;
 }
 
 /** A node of a netns cluster. */
@@ -105,8 +107,9 @@ export class NetnsCluster {
   static async create(opts: NetnsClusterOptions): Promise<NetnsCluster> {
     if (!Number.isInteger(opts.nodes) || opts.nodes < 1)
       throw new Error(`nodes must be >= 1, got ${opts.nodes}`);
-    await sweep(CLUSTER_PREFIX);
-    const network = await TestNetwork.create({ prefix: CLUSTER_PREFIX, subnet: opts.subnet });
+    const prefix = opts.prefix ?? CLUSTER_PREFIX;
+    await sweep(prefix);
+    const network = await TestNetwork.create({ prefix, subnet: opts.subnet });
     const root = join(tmpdir(), network.runId);
     const cluster = new NetnsCluster(network, root, [], opts);
     try {
@@ -217,6 +220,19 @@ export class NetnsCluster {
   /** Plugs the node's cable back in. */
   async restoreLink(which: string | number | NetnsNode): Promise<void> {
     await this.network.setLink(this.resolve(which).net, "up");
+  }
+
+  /**
+   * Splits the cluster into groups of nodes that cannot reach each other (nodes in no
+   * group reach everyone); replaces any earlier partition.
+   */
+  async partition(groups: readonly (readonly (string | number | NetnsNode)[])[]): Promise<void> {
+    await this.network.partition(groups.map((g) => g.map((w) => this.resolve(w).net)));
+  }
+
+  /** Ends a partition. */
+  async heal(): Promise<void> {
+    await this.network.heal();
   }
 
   /** Erases a stopped node's state (docker data and exec roots, agent state); logs stay. */
