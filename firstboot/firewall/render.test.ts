@@ -17,6 +17,13 @@ function spec(nodes: number, edit: (s: ClusterSpecInput) => void = () => {}): Cl
   return r.spec;
 }
 
+function noSsh(s: ClusterSpecInput): void {
+  s.image = { ...s.image, ssh: false };
+}
+function agentPort7000(s: ClusterSpecInput): void {
+  s.agent = { port: 7000 };
+}
+
 const namespaces = new NamespaceSet();
 let ns: TestNamespace;
 let dir: string;
@@ -45,9 +52,9 @@ function rules(text: string): string[] {
 describe("firewall ruleset", () => {
   const cases: [string, ClusterSpec, string[]][] = [
     ["1 node, ssh on", spec(1), []],
-    ["3 nodes, ssh off", spec(3, (s) => void (s.image = { ...s.image, ssh: false })), []],
+    ["3 nodes, ssh off", spec(3, noSsh), []],
     ["5 nodes plus a joined member", spec(5), ["198.18.0.40"]],
-    ["agent port inside Ceph's range", spec(3, (s) => void (s.agent = { port: 7000 })), []],
+    ["agent port inside Ceph's range", spec(3, agentPort7000), []],
   ];
   for (const [name, s, extra] of cases) {
     it(`nft -c accepts the ruleset: ${name}`, async () => {
@@ -61,9 +68,7 @@ describe("firewall ruleset", () => {
   it("opens 80/443 (and 22 only with ssh) to everyone, cluster ports to members only", () => {
     const on = rules(renderFirewall(firewallModelFromSpec(spec(3))));
     expect(on).toContain("tcp dport { 22, 80, 443 } accept");
-    const off = rules(
-      renderFirewall(firewallModelFromSpec(spec(3, (s) => void (s.image = { ...s.image, ssh: false })))),
-    );
+    const off = rules(renderFirewall(firewallModelFromSpec(spec(3, noSsh))));
     expect(off).toContain("tcp dport { 80, 443 } accept");
     expect(off.join("\n")).not.toMatch(/\b22\b/);
     // Every rule that is not for established traffic, loopback, ICMP or DHCP is either the

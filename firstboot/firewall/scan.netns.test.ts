@@ -21,20 +21,25 @@ const net = require("node:net");
 for (const p of process.argv.slice(1)) net.createServer((s) => s.end()).listen(Number(p), "0.0.0.0");
 console.log("listening");`;
 
-/** Connects to ports 1..max of argv[1], prints the ones that accepted (JSON). */
+/**
+ * Connects to ports 1..max of argv[1] and prints the ones that accepted (JSON). Ports in
+ * argv[3] (the listeners) are probed again with a long timeout, so a busy machine cannot
+ * make an open port look filtered; any other port has nothing listening behind it.
+ */
 const SCANNER = `
 const net = require("node:net");
-const [host, max] = [process.argv[1], Number(process.argv[2])];
-const open = [];
-const probe = (port) => new Promise((done) => {
-  const s = net.connect({ host, port, timeout: 700 });
-  const end = (ok) => { if (ok) open.push(port); s.destroy(); done(); };
+const [host, max, again] = [process.argv[1], Number(process.argv[2]), process.argv[3].split(",").map(Number)];
+const open = new Set();
+const probe = (port, timeout) => new Promise((done) => {
+  const s = net.connect({ host, port, timeout });
+  const end = (ok) => { if (ok) open.add(port); s.destroy(); done(); };
   s.on("connect", () => end(true)); s.on("timeout", () => end(false)); s.on("error", () => end(false));
 });
 (async () => {
   const ports = Array.from({ length: max }, (_, i) => i + 1);
-  for (let i = 0; i < ports.length; i += 1000) await Promise.all(ports.slice(i, i + 1000).map(probe));
-  console.log(JSON.stringify(open.sort((a, b) => a - b)));
+  for (let i = 0; i < ports.length; i += 1000) await Promise.all(ports.slice(i, i + 1000).map((p) => probe(p, 700)));
+  await Promise.all(again.filter((p) => !open.has(p)).map((p) => probe(p, 3000)));
+  console.log(JSON.stringify([...open].sort((a, b) => a - b)));
 })();`;
 
 const namespaces = new NamespaceSet();
@@ -45,7 +50,9 @@ let listener: Daemon | undefined;
 let dir: string;
 
 async function scan(from: TestNamespace): Promise<number[]> {
-  const r = await from.exec("node", ["-e", SCANNER, "198.18.0.11", "10000"], { timeoutMs: 120_000 });
+  const r = await from.exec("node", ["-e", SCANNER, "198.18.0.11", "10000", LISTEN.join(",")], {
+    timeoutMs: 120_000,
+  });
   return JSON.parse(r.stdout) as number[];
 }
 

@@ -1,0 +1,62 @@
+/**
+ * The ingress phase: on managers, render the stack for the spec's provider and deploy it
+ * with `docker stack deploy` when it changed or went missing. Workers have nothing to do:
+ * the routing mesh brings them the traffic. The phase waits for the shared /var/data so
+ * ACME storage never lands on a node's own disk by mistake.
+ */
+import { readFile } from "node:fs/promises";
+import type { Phase, PhaseContext, PhaseOutcome } from "../phases/phase.ts";
+import { type DockerCli, deployIngress, fileHashStore, ingressHashPath } from "./deploy.ts";
+import { ACME_CA_ROOT_PATH } from "./names.ts";
+import { type IngressOptions, planIngress } from "./plan.ts";
+
+/** Options of the ingress phase. */
+export interface IngressPhaseOptions extends Omit<IngressOptions, "acmeCaRootPem"> {
+  /** The agent's state dir (the last deployed hash is kept there). */
+  stateDir: string;
+  docker?: DockerCli;
+  /** Where an extra ACME CA root may be (read when present). */
+  acmeCaRootPath?: string;
+  /** True when the data dir is ready for the stack; default: a mount point in ceph mode. */
+  dataReady?: (ctx: PhaseContext) => Promise<boolean>;
+}
+
+/** The ingress phase. */
+export class IngressPhase implements Phase {
+  readonly name = "ingress" as const;
+
+  constructor(private readonly o: IngressPhaseOptions) {}
+
+  async converge(ctx: PhaseContext): Promise<PhaseOutcome> {
+    const role = ctx.state.get().swarm?.role;
+    if (!role) return { status: "waiting", reason: "this node is not in a swarm yet" };
+    if (role !== "manager")
+      return { status: "done", detail: "worker: the managers deploy the ingress stack" };
+    const dataDir = this.o.dataDir ?? "/var/data";
+    const ready = await (this.o.dataReady ?? ((c) => defaultDataReady(c, dataDir)))(ctx);
+    if (!ready) return { status: "waiting", reason: `${dataDir} is not mounted yet` };
+    const caRoot = await readFile(this.o.acmeCaRootPath ?? ACME_CA_ROOT_PATH, "utf8").catch(() => undefined);
+    const plan = planIngress(ctx.spec, {
+      ...this.o,
+      dataDir,
+      ...(caRoot ? { acmeCaRootPem: caRoot } : {}),
+    });
+    const r = await deployIngress(plan, {
+      hashes: fileHashStore(ingressHashPath(this.o.stateDir)),
+      ...(this.o.docker ? { docker: this.o.docker } : {}),
+    });
+    if (r.deployed) ctx.log.info(`ingress stack ${plan.hash.slice(0, 12)} deployed (${r.reason})`);
+    return {
+      status: "done",
+      detail: `${plan.provider} stack ${plan.hash.slice(0, 12)}: ${r.services.join(", ")}`,
+    };
+  }
+}
+
+/** In ceph mode the data dir must be a mount point (CephFS); a local data dir is just created. */
+async function defaultDataReady(ctx: PhaseContext, dataDir: string): Promise<boolean> {
+  if (ctx.spec.storage.mode !== "ceph") return true;
+  const mountinfo = await readFile("/proc/self/mountinfo", "utf8");
+  // Field 5 of each line is the mount point (octal escapes for spaces, which /var/data has none of).
+  return mountinfo.split("\n").some((l) => l.split(" ")[4] === dataDir);
+}
