@@ -203,23 +203,12 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
     },
     qcow2: async () => {
       // zstd-compressed clusters (QEMU >= 5.1, Proxmox 7+): ~15x faster to write than zlib
-      // and about as small; the raw's checksum is computed meanwhile on the other core
+      // and about as small; no -W (out-of-order writes would make the cluster order vary);
+      // the raw's checksum is computed meanwhile on the other core
       const [, rawSha] = await Promise.all([
         run(
           "qemu-img",
-          [
-            "convert",
-            "-c",
-            "-O",
-            "qcow2",
-            "-o",
-            "compression_type=zstd",
-            "-m",
-            "4",
-            "-W",
-            tmp.raw,
-            tmp.qcow2,
-          ],
+          ["convert", "-c", "-O", "qcow2", "-o", "compression_type=zstd", "-m", "4", tmp.raw, tmp.qcow2],
           {
             ...sig,
             timeoutMs: 30 * 60_000,

@@ -146,6 +146,23 @@ export async function assembleDisk(opts: {
   await run("mcopy", ["-i", esp, boot.efi, "::/EFI/BOOT/BOOTX64.EFI"], mtools);
   await run("mcopy", ["-i", esp, boot.efi, "::/EFI/debian/grubx64.efi"], mtools);
 
+  // directories the overlay and GRUB touched carry today's mtime: clamp everything to
+  // SOURCE_DATE_EPOCH so two builds of one recipe give the same file system
+  await run(
+    "find",
+    [
+      opts.stageDir,
+      "-newermt",
+      `@${opts.sourceDateEpoch}`,
+      "-exec",
+      "touch",
+      "--no-dereference",
+      `--date=@${opts.sourceDateEpoch}`,
+      "{}",
+      "+",
+    ],
+    { ...sig, timeoutMs: 10 * 60_000 },
+  );
   opts.onStep?.("root file system (mkfs.ext4 -d)");
   const rootImg = join(opts.workDir, "root.img");
   await createSparse(rootImg, sectors(layout.root) * SECTOR);
