@@ -65,6 +65,13 @@ describe("planHealing", () => {
     ]);
   });
 
+  it("does not promote a second worker while the first is still catching up with raft", () => {
+    const downSince = new Map([["m2", 10_000]]);
+    const joining = node("w4", { role: "manager", name: "node4" });
+    joining.ManagerStatus = { Reachability: "unknown", Addr: "198.18.0.14:2377" };
+    expect(membership(base([m1, deadM2, m3, joining, w5], { downSince }))).toEqual([]);
+  });
+
   it("then demotes the dead manager so raft tolerates a failure again", () => {
     const downSince = new Map([["m2", 10_000]]);
     const p4 = node("w4", { role: "manager", name: "node4" });

@@ -100,8 +100,11 @@ function planMembership(i: HealInput): HealAction | undefined {
   }
 
   const deadManagers = managers.filter((n) => !reachable(n) && deadLong(n));
+  // A just-promoted manager is ready but not "reachable" until it has caught up with raft:
+  // count it, or every round would promote one more worker.
+  const liveOrJoining = managers.filter((n) => ready(n) && n.ManagerStatus?.Reachability !== "unreachable");
   // 2. Too few live managers and one has been gone past the grace period: promote a worker.
-  if (live.length < i.managers && deadManagers.length > 0) {
+  if (liveOrJoining.length < i.managers && deadManagers.length > 0) {
     const order = (n: EngineNode) => {
       const idx = i.specNodes.findIndex((s) => s.name === nameOf(n));
       return idx < 0 ? Number.MAX_SAFE_INTEGER : idx;

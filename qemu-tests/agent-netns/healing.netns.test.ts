@@ -40,11 +40,18 @@ function waitForNodes(
 }
 
 describe("healing", () => {
-  it("a wiped node rejoins, its stale entry is removed, managers back to 3 (also the creator)", async () => {
+  it("a rebooted creator keeps its identity; a wiped node rejoins, its stale entry is removed, managers back to 3 (also the creator)", async () => {
     current = await createAgentCluster({ nodes: 3, label: "wipe" });
     const { cluster } = current;
     await cluster.startAll();
     const formed = await waitForSwarm(cluster, expectedRoles(3, 3));
+    // A reboot (the creator's): same node entry, same swarm, nothing new created.
+    const n1Id = formed.nodes.find((n) => n.Description.Hostname === "n1")?.ID;
+    await cluster.stopNode("n1");
+    await cluster.startNode("n1");
+    const rebooted = await waitForSwarm(cluster, expectedRoles(3, 3));
+    expect(rebooted.clusterIds).toEqual(formed.clusterIds);
+    expect(rebooted.nodes.find((n) => n.Description.Hostname === "n1")?.ID).toBe(n1Id);
     for (const victim of ["n2", "n1"]) {
       const oldId = formed.nodes.find((n) => n.Description.Hostname === victim)?.ID;
       const t0 = performance.now();

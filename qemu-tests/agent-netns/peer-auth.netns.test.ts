@@ -4,7 +4,7 @@
  * Also `swarmforge status` run on a node with the spec shows the whole cluster.
  */
 
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
@@ -87,5 +87,14 @@ describe("the agent's peer channel from another namespace", () => {
       ["n3", "reconciling"],
     ]);
     failed = false;
+  });
+
+  it("no agent log holds a join token or the cluster secret", async () => {
+    for (const n of c.cluster.nodes) {
+      const log = await readFile(n.logs.agent, "utf8");
+      expect(log).toContain("join");
+      expect(log).not.toContain("SWMTKN");
+      expect(log).not.toContain(c.secret);
+    }
   });
 });
