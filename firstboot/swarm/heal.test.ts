@@ -97,6 +97,24 @@ describe("planHealing", () => {
     ]);
   });
 
+  it("removes a dead entry replaced by a node of a new name once the cluster is full without it", () => {
+    const spec3 = spec5.slice(0, 3);
+    const deadW = node("w3", { state: "down", name: "node3" });
+    const newcomer = node("w9", { name: "node9" });
+    const m2 = node("m2", { role: "manager", name: "node2" });
+    // Within the grace period nothing happens; after it, the dead entry goes.
+    expect(
+      membership(base([m1, m2, deadW], { specNodes: spec3, downSince: new Map([["w3", 90_000]]) })),
+    ).toEqual([]);
+    expect(
+      membership(base([m1, m2, deadW, newcomer], { specNodes: spec3, downSince: new Map([["w3", 10_000]]) })),
+    ).toEqual([{ kind: "remove", nodeId: "w3", why: expect.stringContaining("full without it") }]);
+    // Not full without it (no newcomer): a dead worker stays listed, it may come back.
+    expect(
+      membership(base([m1, m2, deadW], { specNodes: spec3, downSince: new Map([["w3", 10_000]]) })),
+    ).toEqual([]);
+  });
+
   it("never demotes a manager when that would lose quorum", () => {
     // 3 managers, 2 unreachable: the survivor has no quorum; nothing may shrink raft.
     const d2 = node("m2", { role: "manager", state: "down", reach: "unreachable", name: "node2" });
