@@ -6,12 +6,15 @@
  * Test-only: nothing under firstboot/ imports it except tests.
  */
 import { randomBytes } from "node:crypto";
-import { chmod, cp, mkdtemp, readdir, rm } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Daemon, type RunOptions, run, spawnDaemon } from "../../lib/subprocess/index.ts";
+import { waitFor } from "../../lib/wait.ts";
 import type { CephDeps, CephRunner, DaemonControl, DaemonKind } from "./deps.ts";
 import { clusterArgs, sandboxLayout } from "./layout.ts";
+import { collectMountState } from "./status.ts";
+import { CEPHFS_CLIENT, CEPHFS_NAME } from "./topology.ts";
 
 /** One node of the sandbox: its namespace, runner and deps. */
 export interface SandboxNode {
@@ -22,6 +25,12 @@ export interface SandboxNode {
   deps: CephDeps;
   /** Kills this node's daemons at once (SIGKILL): a power cut, as far as Ceph can tell. */
   killDaemons(): Promise<void>;
+  /**
+   * Mounts the file system at `dir` with ceph-fuse as client.swarmforge and its secret
+   * file (the kernel client's credentials; this host has no kernel CephFS). Resolves
+   * once mounted; the returned function unmounts.
+   */
+  fuseMount(dir: string): Promise<() => Promise<void>>;
 }
 
 /** A sandbox of several nodes. */
@@ -49,6 +58,7 @@ export async function createCephSandbox(names: string[], log: (line: string) => 
   const namespaces: string[] = [];
   const loops: string[] = [];
   const daemons: Daemon[] = [];
+  const fuseMounts: string[] = [];
   const ip = (...args: string[]) => run("ip", args);
 
   await ip("netns", "add", sw);
@@ -123,6 +133,45 @@ export async function createCephSandbox(names: string[], log: (line: string) => 
         osdBackend: "raw",
         cephVolumeEnv: { CEPH_VOLUME_ALLOW_LOOP_DEVICES: "true" },
       },
+      async fuseMount(dir) {
+        await mkdir(dir, { recursive: true });
+        const d = spawnDaemon("nsenter", [
+          `--net=/var/run/netns/${netns}`,
+          "ceph-fuse",
+          "-f",
+          ...clusterArgs(layout),
+          "--id",
+          CEPHFS_CLIENT,
+          "--keyfile",
+          layout.secretPath,
+          "--client_fs",
+          CEPHFS_NAME,
+          dir,
+        ]);
+        daemons.push(d);
+        fuseMounts.push(dir);
+        let gone = false;
+        void d.exited.then(() => {
+          gone = true;
+        });
+        await waitFor(
+          async () => {
+            const m = await collectMountState(dir);
+            return m.mounted ? { ok: true, value: m } : { ok: false, saw: "not mounted" };
+          },
+          {
+            what: `ceph-fuse mount at ${dir}`,
+            timeoutMs: 60_000,
+            intervalMs: 500,
+            abortIf: () => (gone ? "ceph-fuse exited" : undefined),
+          },
+        );
+        log(`${name}: CephFS mounted at ${dir} with ceph-fuse (pid ${d.pid})`);
+        return async () => {
+          await run("umount", [dir], { reject: false });
+          await d.stop(10_000);
+        };
+      },
       async killDaemons() {
         await Promise.all([...mine.values()].map((d) => d.stop(0)));
         mine.clear();
@@ -143,6 +192,7 @@ export async function createCephSandbox(names: string[], log: (line: string) => 
       return dev;
     },
     async dispose(keep) {
+      for (const m of fuseMounts) await run("umount", ["-l", m], { reject: false });
       await Promise.all(daemons.map((d) => d.stop(15_000).catch(() => undefined)));
       // OSD data dirs are tmpfs mounts at the path ceph-volume hard-codes.
       const osdRoot = "/var/lib/ceph/osd";
