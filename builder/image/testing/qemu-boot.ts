@@ -26,8 +26,10 @@ export interface BootOptions {
   dir: string;
   /** Virtual size of the overlay disk the VM sees. */
   diskBytes: number;
-  /** Gives up after this long (includes waiting for the QEMU lock). */
+  /** Gives up when the boot takes longer than this after QEMU started. */
   timeoutMs: number;
+  /** Gives up waiting for the QEMU lock after this long (default 30 minutes). */
+  lockTimeoutMs?: number;
   /** Returns a value once the serial log shows what the caller waits for. */
   done: (serial: string) => boolean;
 }
@@ -104,6 +106,19 @@ export async function bootOnce(o: BootOptions): Promise<{ serial: string; serial
   });
   const readSerial = () => readFile(serialLog, "utf8").catch(() => "");
   try {
+    // other suites hold the QEMU lock for a while: the boot's clock starts when QEMU does
+    await waitFor(
+      async () =>
+        (await readFile(pidfile, "utf8").catch(() => ""))
+          ? { ok: true, value: true }
+          : { ok: false, saw: `waiting for ${QEMU_LOCK}` },
+      {
+        what: "QEMU to start (the QEMU lock)",
+        timeoutMs: o.lockTimeoutMs ?? 30 * 60_000,
+        intervalMs: 2000,
+        abortIf: () => (exited ? `flock/QEMU exited (${out.slice(-5).join(" / ")})` : undefined),
+      },
+    );
     await waitFor(
       async () => {
         const s = await readSerial();
