@@ -72,6 +72,8 @@ export class SerialConsole {
   /** Marks the start of a new boot: waits default to lines from here on. */
   markBoot(): void {
     this.poll();
+    // What the last boot left unfinished (a prompt) is a line of its own, not the start of the next boot's first.
+    for (const text of this.splitter.end()) this.add(text);
     this.bootStart = this.all.length;
   }
 
