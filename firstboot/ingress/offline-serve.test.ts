@@ -12,8 +12,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Daemon, run, spawnDaemon } from "../../lib/subprocess/index.ts";
 import { waitFor } from "../../lib/wait.ts";
-import { exampleSpec, parseSpecValue } from "../../spec/index.ts";
+import { type ClusterSpec, exampleSpec, parseSpecValue } from "../../spec/index.ts";
 import { renderCaddyfile } from "./caddy.ts";
+import { ingressNodeStatus } from "./node-status.ts";
 import { certificateStates } from "./status.ts";
 
 const HOST = "app.cluster.example.org";
@@ -69,6 +70,7 @@ let backend: Server | undefined;
 const logs: string[] = [];
 const ports = { acme: 0, mgmt: 0, http: 0, https: 0, backend: 0 };
 let pebbleServerCert: string;
+let servedSpec: ClusterSpec;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "sf-offline-serve-"));
@@ -128,6 +130,7 @@ beforeAll(async () => {
   raw.ingress.routes = [{ host: "app", service: "localhost", port: ports.backend, auth: false }];
   const parsed = parseSpecValue(raw);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  servedSpec = parsed.spec;
   const caddyfile = renderCaddyfile(parsed.spec, {
     acmeCaRootPath: join(dir, "pebble.pem"),
     storageRoot: join(dir, "caddy-storage"),
@@ -185,6 +188,16 @@ describe("offline ingress serving through real Caddy with a Pebble certificate",
       expect([301, 308]).toContain(http.status);
       expect(http.headers.location).toBe(`https://${host}/x?y=1`);
     }
+
+    // The node's status shows the served certificate and its expiry (a worker: no services).
+    const status = await ingressNodeStatus(servedSpec, {
+      isManager: false,
+      vip: async (vip) => ({ vip, heldHere: true, interfaceName: "lo" }),
+      certificates: { port: ports.https, ca: root },
+    });
+    expect(status.services).toBeUndefined();
+    expect(status.certificates).toHaveLength(1);
+    expect(status.certificates[0]).toMatchObject({ host: HOST, trusted: true, validTo: cert?.validTo });
 
     // A host without a route gets no certificate for itself.
     const [other] = await certificateStates(["nope.cluster.example.org"], { port: ports.https, ca: root });
