@@ -158,6 +158,8 @@ export class NetnsCluster {
   async startDockerd(which: string | number | NetnsNode): Promise<RunningDockerd> {
     const n = this.resolve(which);
     if (n.dockerd && !n.dockerd.exitReason()) throw new Error(`dockerd on ${n.name} is already running`);
+    // A dockerd that died by itself may have left containerd and mounts: clear them first.
+    if (n.dockerd) await this.stopDockerd(n, 0);
     n.dockerd = await startDockerd(n.namespaces, n.paths, { extraArgs: this.opts.dockerdArgs });
     return n.dockerd;
   }
@@ -238,6 +240,7 @@ export class NetnsCluster {
   /** Erases a stopped node's state (docker data and exec roots, agent state); logs stay. */
   async wipeNode(which: string | number | NetnsNode): Promise<void> {
     const n = this.resolve(which);
+    if (n.dockerd?.exitReason()) await this.stopDockerd(n, 0);
     if (n.dockerd || n.agent) throw new Error(`stop ${n.name} before wiping it`);
     for (const dir of [n.paths.execRoot, n.paths.dataRoot]) {
       await unmountUnder(dir);

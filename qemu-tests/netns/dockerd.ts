@@ -92,6 +92,12 @@ export async function startDockerd(
     return r;
   });
   const client = new DockerClient({ socketPath: paths.socket });
+  // Stopping twice (a crash, then a cleanup) must not close the log twice.
+  let stopping: Promise<"clean" | "killed"> | undefined;
+  const stop = (graceMs: number) => {
+    stopping ??= stopDaemon(daemon, paths, log, graceMs);
+    return stopping;
+  };
   try {
     await waitForDocker(client, {
       timeoutMs: opts.readyTimeoutMs ?? 60_000,
@@ -99,7 +105,7 @@ export async function startDockerd(
       abortIf: () => exit && `${exit}; see ${paths.log}`,
     });
   } catch (e) {
-    await stopDaemon(daemon, paths, log, 0);
+    await stop(0);
     throw e;
   }
   return {
@@ -107,7 +113,7 @@ export async function startDockerd(
     client,
     exited,
     exitReason: () => exit,
-    stop: (graceMs = 10_000) => stopDaemon(daemon, paths, log, graceMs),
+    stop: (graceMs = 10_000) => stop(graceMs),
   };
 }
 
