@@ -63,7 +63,14 @@ export async function startPeerServer(o: PeerServerOptions): Promise<PeerServer>
     const method = req.method ?? "";
     const path = req.url ?? "";
     const verdict = verifier.verify({ method, path, body }, req.headers, now());
-    if (!verdict.ok) return refuse(res, caller, verdict.reason);
+    if (!verdict.ok)
+      return refuse(
+        res,
+        caller,
+        verdict.skewMs === undefined
+          ? verdict.reason
+          : `${verdict.reason} (its clock is ${Math.round(verdict.skewMs / 1000)} s off ours: check time sync)`,
+      );
     const handler = o.routes().get(`${method} ${path}`);
     if (!handler) return reply(res, 404, { error: "no such route" });
     let parsed: unknown;

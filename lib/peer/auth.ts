@@ -12,8 +12,12 @@ export const AUTH_HEADERS = {
   signature: "x-swarmforge-signature",
 } as const;
 
-/** How far a request's timestamp may be from the server's clock. */
-export const AUTH_WINDOW_MS = 30_000;
+/**
+ * How far a request's timestamp may be from the server's clock. Generous because nodes
+ * form before (or without) NTP: a garage server's RTC can be a few minutes off. Replays
+ * inside the window are caught by the nonce cache; the window only bounds its size.
+ */
+export const AUTH_WINDOW_MS = 300_000;
 
 /** What is signed: the request as the server will see it. */
 export interface SignedRequest {
@@ -50,7 +54,7 @@ export function signRequest(
 export type RefusalReason = "missing" | "malformed" | "stale" | "bad-signature" | "replayed";
 
 /** The verdict on one request. */
-export type VerifyResult = { ok: true } | { ok: false; reason: RefusalReason };
+export type VerifyResult = { ok: true } | { ok: false; reason: RefusalReason; skewMs?: number };
 
 /**
  * Checks request signatures and remembers nonces for the time window. Only requests with
@@ -82,7 +86,8 @@ export class RequestVerifier {
       !/^[0-9a-f]{64}$/.test(sig)
     )
       return { ok: false, reason: "malformed" };
-    if (Math.abs(nowMs - Number(time)) > this.windowMs) return { ok: false, reason: "stale" };
+    if (Math.abs(nowMs - Number(time)) > this.windowMs)
+      return { ok: false, reason: "stale", skewMs: Number(time) - nowMs };
     const want = mac(this.key, canonical(r, time, nonce));
     if (!timingSafeEqual(want, Buffer.from(sig, "hex"))) return { ok: false, reason: "bad-signature" };
     this.prune(nowMs);
