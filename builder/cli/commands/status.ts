@@ -1,5 +1,6 @@
 /** `swarmforge status`: ask the agents (over the authenticated peer channel) how the cluster is. */
 import { resolve } from "node:path";
+import { UserError } from "../../../lib/errors.ts";
 import { PeerClient } from "../../../lib/peer/client.ts";
 import { type GatheredStatus, gatherClusterStatus } from "../../../lib/peer/gather.ts";
 import { loadSpecFile } from "../../../spec/parse.ts";
@@ -8,7 +9,9 @@ import type { Command } from "../command.ts";
 export const statusCommand: Command = {
   name: "status",
   summary: "Show every node's agent: phase, swarm membership, peers, last error",
-  usage: "swarmforge status [--spec cluster.yaml] [--node ADDRESS] [--json]",
+  usage:
+    "swarmforge status [--spec cluster.yaml] [--node ADDRESS] [--json]\n" +
+    "exit code: 0 when every node answers, all are in one swarm and none reports an error; 3 otherwise",
   options: {
     spec: {
       type: "string",
@@ -25,7 +28,13 @@ export const statusCommand: Command = {
   },
   async run(opts, _pos, ctx) {
     const { spec } = await loadSpecFile(resolve(ctx.cwd, String(opts.spec)));
-    const port = opts.port ? Number(opts.port) : spec.agent.port;
+    const port = opts.port === undefined ? spec.agent.port : Number(opts.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new UserError(
+        "BAD_ARGUMENTS",
+        `--port must be 1-65535, got ${String(opts.port)}`,
+        "pass a TCP port",
+      );
     const client = new PeerClient(spec.secrets.clusterSecret, port, { attempts: 2, timeoutMs: 4_000 });
     const entry = typeof opts.node === "string" ? opts.node : undefined;
     const r = await gatherClusterStatus(
@@ -38,7 +47,7 @@ export const statusCommand: Command = {
     } else {
       ctx.out(renderStatus(spec.name, r));
     }
-    const healthy = r.swarms.length === 1 && r.nodes.every((n) => n.status && !n.status.lastError);
+    const healthy = r.swarms.length === 1 && r.nodes.every((n) => n.status?.swarm && !n.status.lastError);
     return healthy ? 0 : 3;
   },
 };
