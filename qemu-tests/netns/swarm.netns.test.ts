@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isDockerError } from "../../firstboot/docker/errors.ts";
 import { waitFor } from "../../lib/wait.ts";
 import { bareSwarm } from "./bare-swarm.ts";
-import { NetnsCluster, type NetnsNode } from "./cluster.ts";
+import { NetnsCluster } from "./cluster.ts";
 import { leftovers } from "./leftovers.ts";
 import { describeNodes, waitForFormation, waitForNodes } from "./swarm-wait.ts";
 
@@ -73,27 +73,16 @@ describe("3 netns nodes with real dockerd", () => {
     expect(down.find(byAddr(n3.address))?.ManagerStatus?.Reachability).toBe("unreachable");
     // The two remaining managers keep quorum and still answer.
     expect(down.filter((n) => n.Status.State === "ready")).toHaveLength(2);
+    expect((await cluster.node("n2").docker.nodeList()).length).toBe(3);
+    // n3 alone has no quorum: cluster calls on it do not fail, they hang (until our timeout).
+    const err = await n3.docker.nodeList(undefined, { timeoutMs: 5_000 }).catch((e: unknown) => e);
+    expect(isDockerError(err, "timeout")).toBe(true);
     await cluster.restoreLink(n3);
     // Ready comes back within a second; raft reachability waits out gRPC's reconnect
     // backoff (25-50 s after a 15 s cut, measured).
     await waitForNodes(n1.docker, "n3 ready", (ns) => ns.find(byAddr(n3.address))?.Status.State === "ready", {
       timeoutMs: 30_000,
     });
-    await waitForFormation(n1.docker, { managers: 3 }, { timeoutMs: 150_000 });
-  });
-
-  it("isolates a node by partition: the majority side sees it down, then ready once healed", async () => {
-    const [n1, n2, n3] = cluster.nodes as [NetnsNode, NetnsNode, NetnsNode];
-    await cluster.partition([[n1, n2], [n3]]);
-    await waitForNodes(n1.docker, "n3 down", (ns) => ns.find(byAddr(n3.address))?.Status.State === "down", {
-      timeoutMs: 90_000,
-    });
-    // n3 alone has no quorum: as a manager it can no longer answer cluster calls.
-    const err = await n3.docker.nodeList({}, { timeoutMs: 15_000 }).catch((e: unknown) => e);
-    expect(isDockerError(err)).toBe(true);
-    console.log(`minority side: ${(err as Error).message}`);
-    expect((await n2.docker.nodeList()).length).toBe(3);
-    await cluster.heal();
     await waitForFormation(n1.docker, { managers: 3 }, { timeoutMs: 150_000 });
   });
 
