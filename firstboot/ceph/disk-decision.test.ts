@@ -72,6 +72,18 @@ describe("decideDisk", () => {
     expect(decideDisk(facts, policy({ allowWipe: true }))).toMatchObject({ action: "wipe-and-create" });
   });
 
+  it("never wipes a BlueStore label it cannot attribute", () => {
+    const d = decideDisk({ ...blank, signature: "ceph_bluestore" }, policy({ allowWipe: true }));
+    expect(d).toMatchObject({ action: "refuse", code: "CEPH_DISK_UNKNOWN_OSD" });
+    // Attributed to this cluster by ceph-volume raw list: kept.
+    const attributed = {
+      ...blank,
+      signature: "ceph_bluestore",
+      osds: [{ ...osd(ours), via: "raw" as const }],
+    };
+    expect(decideDisk(attributed, policy())).toMatchObject({ action: "keep" });
+  });
+
   it("never touches a mounted or missing disk", () => {
     expect(
       decideDisk({ ...blank, mountpoints: ["/boot"], children: ["/dev/vdb1"] }, policy({ allowWipe: true })),

@@ -2,7 +2,8 @@
  * Disk safety: what to do with a disk the spec names for an OSD, decided from facts
  * gathered beforehand (disk-inspect.ts). Pure. The rules, strictest first:
  * missing or mounted -> refuse; another cluster's OSD -> refuse, never wipe (whatever
- * the spec says); this cluster's OSD -> keep (idempotent); this cluster's OSD that is
+ * the spec says), and so is a BlueStore label no tool can attribute; this cluster's
+ * OSD -> keep (idempotent); this cluster's OSD that is
  * gone from the OSD map, or any other data -> refuse unless `allowWipe`; blank -> create.
  */
 
@@ -45,6 +46,7 @@ export type DiskRefusalCode =
   | "CEPH_DISK_MISSING"
   | "CEPH_DISK_IN_USE"
   | "CEPH_DISK_FOREIGN_OSD"
+  | "CEPH_DISK_UNKNOWN_OSD"
   | "CEPH_DISK_STALE_OSD"
   | "CEPH_DISK_NOT_BLANK";
 
@@ -97,6 +99,13 @@ export function decideDisk(f: DiskFacts, p: DiskPolicy): DiskDecision {
       "set storage.ceph.allowWipe: true to reuse it, or wipe it by hand",
     );
   }
+  if (f.signature === "ceph_bluestore")
+    return refuse(
+      d,
+      "CEPH_DISK_UNKNOWN_OSD",
+      `OSD disk ${d} carries a BlueStore label that ceph-volume cannot attribute to a cluster; it may be another cluster's OSD and is never wiped automatically`,
+      `inspect it with ceph-bluestore-tool show-label --dev ${d}; wipe it by hand if it is not needed`,
+    );
   const held = otherData(f);
   if (held) {
     if (p.allowWipe) return { action: "wipe-and-create", device: d, reason: `holds ${held}` };
@@ -114,8 +123,7 @@ export function decideDisk(f: DiskFacts, p: DiskPolicy): DiskDecision {
 function otherData(f: DiskFacts): string | undefined {
   const held: string[] = [];
   if (f.volumeGroup) held.push(`LVM volume group ${f.volumeGroup}`);
-  else if (f.signature === "ceph_bluestore") held.push("a BlueStore label ceph-volume cannot attribute");
-  else if (f.signature) held.push(`a ${f.signature} signature`);
+  else if (f.signature) held.push(`a signature of type ${f.signature}`);
   if (f.partitionTable) held.push(`a ${f.partitionTable} partition table`);
   if (f.children.length > 0) held.push(`block devices ${f.children.join(", ")}`);
   return held.length > 0 ? held.join(" and ") : undefined;

@@ -25,7 +25,12 @@ export async function inspectDisk(
     reject: false,
   });
   const lvmList = await run("ceph-volume", ["lvm", "list", "--format", "json", device], { env });
-  const rawList = await run("ceph-volume", ["raw", "list", "--format", "json", device], { env });
+  // raw list fails on some layouts (partitions, LVM members); blkid's ceph_bluestore
+  // signature still catches a BlueStore label it could not read (decideDisk refuses it).
+  const rawList = await run("ceph-volume", ["raw", "list", "--format", "json", device], {
+    env,
+    reject: false,
+  });
   const tree = parseLsblk(lsblk.stdout);
   const probe = parseBlkidExport(blkid.exitCode === 0 ? blkid.stdout : "");
   return {
@@ -37,7 +42,7 @@ export async function inspectDisk(
     ...(probe["TYPE"] ? { signature: probe["TYPE"] } : {}),
     ...(probe["PTTYPE"] ? { partitionTable: probe["PTTYPE"] } : {}),
     ...vg(pvs.exitCode === 0 ? parsePvsVolumeGroup(pvs.stdout) : undefined),
-    osds: [...parseLvmList(lvmList.stdout), ...parseRawList(rawList.stdout)],
+    osds: [...parseLvmList(lvmList.stdout), ...(rawList.exitCode === 0 ? parseRawList(rawList.stdout) : [])],
   };
 }
 

@@ -49,7 +49,7 @@ export async function ensureOsds(deps: CephDeps, i: CephNodeInput): Promise<OsdO
         break;
       case "keep":
         osdIds = decision.osdIds;
-        for (const o of facts.osds) await activate(deps, device, o.osdId, o.osdUuid);
+        for (const o of facts.osds) await activate(deps, device, o.osdId);
         break;
       case "wipe-and-create":
         deps.log.warn(`ceph: wiping ${device}: it ${decision.reason} (storage.ceph.allowWipe is set)`);
@@ -80,15 +80,17 @@ async function create(deps: CephDeps, device: string): Promise<{ osdIds: number[
   }
   await cephVolume(deps, ["raw", "prepare", "--bluestore", "--data", device]);
   const found = parseRawList((await cephVolume(deps, ["raw", "list", "--format", "json", device])).stdout);
-  for (const o of found) await activate(deps, device, o.osdId, o.osdUuid);
+  for (const o of found) await activate(deps, device, o.osdId);
   return { osdIds: found.map((o) => o.osdId), osdUuids: found.map((o) => o.osdUuid) };
 }
 
 /** Makes sure a kept OSD runs (after a reboot its data dir is a fresh, empty tmpfs). */
-async function activate(deps: CephDeps, device: string, id: number, uuid: string): Promise<void> {
+async function activate(deps: CephDeps, device: string, id: number): Promise<void> {
   if (deps.osdBackend === "lvm") {
-    // Mounts the data dir and starts ceph-osd@ID through systemd; skips an OSD that runs.
-    await cephVolume(deps, ["lvm", "activate", String(id), uuid]);
+    // `--all` skips OSDs whose ceph-osd@ID is active (activating one OSD by id does not,
+    // and would mount a fresh tmpfs over a running OSD's dir); the others get their data
+    // dir mounted and ceph-osd@ID started through systemd.
+    await cephVolume(deps, ["lvm", "activate", "--all"]);
     return;
   }
   // The map may still call a stopped OSD up (mons mark it down only after a grace), so
