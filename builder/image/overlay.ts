@@ -86,6 +86,9 @@ export function renderOverlay(input: OverlayInput): OverlayOp[] {
   ops.push({ op: "remove", path: "/var/lib/dbus/machine-id" });
   ops.push({ op: "remove", path: "/var/lib/systemd/random-seed" });
   ops.push({ op: "remove-matching", dir: "/etc/ssh", prefix: "ssh_host_" });
+  // nvme-cli's postinst makes a random NVMe host identity: per machine, never shared
+  ops.push({ op: "remove", path: "/etc/nvme/hostid" });
+  ops.push({ op: "remove", path: "/etc/nvme/hostnqn" });
   ops.push({ op: "write", path: AGENT_PATH, mode: 0o644, content: input.agentBundle });
   for (const [name, bytes] of Object.entries(input.containerArchives).sort(([a], [b]) => (a < b ? -1 : 1)))
     ops.push({ op: "write", path: `${IMAGES_DIR}/${name}`, mode: 0o644, content: bytes });
