@@ -2,7 +2,8 @@
  * One node's Ceph, converged in order: files -> monitor -> quorum -> mgr -> OSDs -> MDS
  * -> file system -> client key -> /var/data -> removal of dead members. Every step
  * checks the real state first, so this runs every reconcile round and after reboots
- * without recreating anything. The agent core's Ceph phase calls it.
+ * without recreating anything. The agent core's Ceph phase calls it. A disk refused by
+ * the disk-safety rules is thrown as a UserError at the very end.
  */
 import { waitFor } from "../../lib/wait.ts";
 import { ensureClientSecret, ensureFileSystem } from "./cephfs.ts";
@@ -10,7 +11,7 @@ import { cephJson } from "./cli.ts";
 import { applyRemoval, collectClusterMaps } from "./cluster-maps.ts";
 import { type CephNodeInput, ensureMds, ensureMgr, ensureMonitor, writeNodeFiles } from "./daemons.ts";
 import type { CephDeps } from "./deps.ts";
-import { ensureOsds, type OsdOutcome } from "./osds.ts";
+import { ensureOsds, type OsdOutcome, refusalError } from "./osds.ts";
 import { planRemoval, type RemovalPlan } from "./removal-plan.ts";
 import { isMonitorNode } from "./topology.ts";
 
@@ -59,7 +60,9 @@ export async function convergeCephNode(
     return { status: "waiting", reason: e instanceof Error ? e.message : String(e) };
   }
   if (manager) await ensureMgr(deps, i);
-  const osds = await ensureOsds(deps, i);
+  // A refused disk must not keep the node from its other disks, its daemons or
+  // /var/data: it is reported (thrown) once everything else is in place.
+  const osds = await ensureOsds(deps, i, false);
   if (manager) {
     await ensureMds(deps, i);
     await ensureFileSystem(deps, i.spec);
@@ -77,5 +80,7 @@ export async function convergeCephNode(
     local: { node: i.node.name, osdUuids: localUuids },
   });
   await applyRemoval(deps, removal);
+  const refused = refusalError(osds);
+  if (refused) throw refused;
   return { status: "done", osds, removal };
 }

@@ -27,9 +27,14 @@ interface OsdDump {
 /**
  * Brings every disk of this node to an OSD of this cluster. Disks are handled one by
  * one; a refused disk does not stop the others, and the first refusal is thrown at the
- * end as a UserError naming the disk.
+ * end as a UserError naming the disk (unless `throwOnRefusal` is false: see
+ * {@link refusalError}).
  */
-export async function ensureOsds(deps: CephDeps, i: CephNodeInput): Promise<OsdOutcome[]> {
+export async function ensureOsds(
+  deps: CephDeps,
+  i: CephNodeInput,
+  throwOnRefusal = true,
+): Promise<OsdOutcome[]> {
   const dump = await cephJson<OsdDump>(deps, ["osd", "dump"]);
   const policy = {
     clusterFsid: i.material.fsid,
@@ -62,9 +67,15 @@ export async function ensureOsds(deps: CephDeps, i: CephNodeInput): Promise<OsdO
     }
     outcomes.push({ device, decision, osdIds, osdUuids });
   }
-  const refused = outcomes.find((o) => o.decision.action === "refuse")?.decision;
-  if (refused?.action === "refuse") throw new UserError(refused.code, refused.message, refused.fix);
+  const refused = refusalError(outcomes);
+  if (refused && throwOnRefusal) throw refused;
   return outcomes;
+}
+
+/** The first refused disk as a UserError (code, message naming the disk, fix), if any. */
+export function refusalError(outcomes: readonly OsdOutcome[]): UserError | undefined {
+  const refused = outcomes.find((o) => o.decision.action === "refuse")?.decision;
+  return refused?.action === "refuse" ? new UserError(refused.code, refused.message, refused.fix) : undefined;
 }
 
 async function create(deps: CephDeps, device: string): Promise<{ osdIds: number[]; osdUuids: string[] }> {
