@@ -3,6 +3,7 @@
  * (the same esbuild bundle the image ships), each node gets a node config from one spec
  * and its own state dir, and helpers read the swarm the way a user would check it.
  */
+import { rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -32,6 +33,8 @@ export function agentBundle(): Promise<string> {
       outfile: out,
       logLevel: "error",
     });
+    // One bundle per test process: gone when the process ends.
+    process.once("exit", () => rmSync(out, { force: true }));
     return out;
   })();
   return bundle;
