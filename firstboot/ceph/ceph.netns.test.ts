@@ -1,13 +1,15 @@
 /**
  * A real three-monitor Ceph cluster (ceph 16.2 from Debian) built by the agent's own
  * functions, one network namespace per node, OSDs on loop devices: formation, quorum,
- * HEALTH_OK, the CephFS and its limited client key, a restart from persisted state that
- * recreates nothing, the disk-safety refusals on real disks, and the replacement of a
- * node whose state and disk are gone.
+ * HEALTH_OK, the CephFS and its limited client key (a file written through node1 read
+ * back through node3), a power cut and restart from persisted state that recreates
+ * nothing, the disk-safety refusals on real disks, and the replacement of a node whose
+ * state and disk are gone (the data written before still reads back through it).
  *
  * Host limits (see docs/ceph.md): no device-mapper in this kernel, so OSDs use
- * ceph-volume's `raw` backend here (nodes use `lvm`); no kernel CephFS, so /var/data's
- * mount unit is proven in QEMU, not here.
+ * ceph-volume's `raw` backend here (nodes use `lvm`); no kernel CephFS, so files go
+ * through ceph-fuse with the mount key, and /var/data's mount unit is proven in QEMU.
+ * SF_CEPH_TEST_VERBOSE=1 prints the step log as it happens.
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { readFile, stat, writeFile } from "node:fs/promises";
