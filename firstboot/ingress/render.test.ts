@@ -160,7 +160,7 @@ describe("Traefik stack", () => {
     expect(plan.files.find((f) => f.path.endsWith("acme-ca.pem"))?.content).toBe(caPem);
   });
 
-  it("hashes the whole plan: same spec same hash, Json change a new hash", () => {
+  it("hashes the whole plan: same spec same hash, any change a new hash", () => {
     const a = planIngress(withOidc("traefik"));
     expect(planIngress(withOidc("traefik")).hash).toBe(a.hash);
     const moved = withOidc("traefik");
