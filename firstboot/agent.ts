@@ -190,7 +190,9 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
 
   const writeStatusFile = async (): Promise<void> => {
     const s = await nodeStatus(runtime);
-    await writeFileAtomic(join(opts.stateDir, "status.json"), `${JSON.stringify(s, null, 2)}\n`);
+    await writeFileAtomic(join(opts.stateDir, "status.json"), `${JSON.stringify(s, null, 2)}\n`, {
+      durable: false,
+    });
   };
 
   try {

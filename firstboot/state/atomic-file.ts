@@ -7,15 +7,24 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
-/** Writes `data` to `path` atomically and durably, mode 0600 (state may hold secrets). */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
+/**
+ * Writes `data` to `path` atomically, mode 0600 (state may hold secrets). Durable
+ * (fsynced) unless `durable: false`, for files rewritten every round that only need to
+ * be whole, not to survive a power cut (status.json): it spares SD cards.
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string,
+  opts: { durable?: boolean } = {},
+): Promise<void> {
+  const durable = opts.durable ?? true;
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = join(dir, `.${randomBytes(6).toString("hex")}.tmp`);
   const fh = await open(tmp, "w", 0o600);
   try {
     await fh.writeFile(data, "utf8");
-    await fh.sync();
+    if (durable) await fh.sync();
   } finally {
     await fh.close();
   }
@@ -25,6 +34,7 @@ export async function writeFileAtomic(path: string, data: string): Promise<void>
     await rm(tmp, { force: true });
     throw e;
   }
+  if (!durable) return;
   // The rename itself is only durable once the directory entry is on disk.
   const dh = await open(dir, "r");
   try {
