@@ -75,6 +75,8 @@ describe("agent with an invalid node config", () => {
         "200",
         "--reconcile-interval-ms",
         "500",
+        "--phases",
+        "swarm",
       ],
       { onLine: (l) => log.push(l) },
     );

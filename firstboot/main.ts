@@ -8,9 +8,14 @@ import "./node-require.ts";
 import { describeError } from "../lib/errors.ts";
 import { runAgent } from "./agent.ts";
 import { ensureNodeConfig } from "./baked/ensure-node-config.ts";
+import { CephPhase } from "./ceph/phase.ts";
 import { DockerClient } from "./docker/client.ts";
+import { FirewallPhase } from "./firewall/phase.ts";
+import { IngressPhase } from "./ingress/phase.ts";
+import { KeepalivedPhase } from "./keepalived/phase.ts";
 import { streamLogger } from "./log.ts";
 import { agentUsage, parseAgentOptions } from "./options.ts";
+import type { Phase } from "./phases/phase.ts";
 import { SwarmPhase } from "./swarm/phase.ts";
 
 async function main(): Promise<number> {
@@ -41,8 +46,26 @@ async function main(): Promise<number> {
     managerGraceMs: opts.managerGraceMs,
     ...(opts.swarmAddressPool ? { addressPool: opts.swarmAddressPool } : {}),
   });
+  // Every phase of the node, in any order (the runner sorts them): time-sync comes later.
+  const others: Phase[] = [
+    new CephPhase({ stateDir: opts.stateDir }),
+    new KeepalivedPhase(),
+    new FirewallPhase(),
+    new IngressPhase({ stateDir: opts.stateDir }),
+  ];
+  const known = ["swarm", ...others.map((p) => p.name)];
+  const unknown = (opts.phases ?? []).filter((p) => !known.includes(p));
+  if (unknown.length > 0) {
+    log.error(`--phases: unknown phase(s) ${unknown.join(", ")}; known: ${known.join(", ")}`);
+    return 2;
+  }
+  if (opts.phases && !opts.phases.includes("swarm")) {
+    log.error("--phases must include swarm (the agent core needs it for membership and status)");
+    return 2;
+  }
+  const extraPhases = others.filter((p) => !opts.phases || opts.phases.includes(p.name));
   try {
-    await runAgent(opts, { log, signal: stop.signal, swarm });
+    await runAgent(opts, { log, signal: stop.signal, swarm, extraPhases });
     return 0;
   } catch (e) {
     if (stop.signal.aborted) return 0;

@@ -26,6 +26,8 @@ export interface AgentOptions {
   configPollMs: number;
   /** Address pools for overlay networks given to swarm init (default: Docker's 10.0.0.0/8). */
   swarmAddressPool?: string[];
+  /** Only these phases run (debugging, tests); all of them when unset. */
+  phases?: string[];
   /** Exit after converging once instead of reconciling forever (tests, debugging). */
   once: boolean;
 }
@@ -33,7 +35,7 @@ export interface AgentOptions {
 const USAGE =
   "usage: swarmforge-agent [--config FILE] [--state-dir DIR] [--docker-socket PATH] [--listen ADDR] [--port N]\n" +
   "                        [--reconcile-interval-ms N] [--manager-grace-ms N] [--config-poll-ms N]\n" +
-  "                        [--swarm-address-pool CIDR[,CIDR...]] [--once]\n" +
+  "                        [--swarm-address-pool CIDR[,CIDR...]] [--phases NAME[,NAME...]] [--once]\n" +
   "environment: SWARMFORGE_CONFIG, SWARMFORGE_STATE_DIR, DOCKER_HOST (unix://...), SWARMFORGE_LISTEN,\n" +
   "             SWARMFORGE_PORT, SWARMFORGE_RECONCILE_INTERVAL_MS, SWARMFORGE_MANAGER_GRACE_MS\n";
 
@@ -58,6 +60,7 @@ export function parseAgentOptions(
         "manager-grace-ms": { type: "string" },
         "config-poll-ms": { type: "string" },
         "swarm-address-pool": { type: "string" },
+        phases: { type: "string" },
         once: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -89,6 +92,10 @@ export function parseAgentOptions(
       "pick a valid TCP port",
     );
   const listen = str("listen", "SWARMFORGE_LISTEN");
+  const phases = str("phases", "SWARMFORGE_PHASES")
+    ?.split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   const pool = str("swarm-address-pool", "SWARMFORGE_SWARM_ADDRESS_POOL");
   const pools = pool?.split(",").map((p) => p.trim());
   for (const p of pools ?? [])
@@ -108,6 +115,7 @@ export function parseAgentOptions(
     managerGraceMs: int("manager-grace-ms", "SWARMFORGE_MANAGER_GRACE_MS", 60_000)!,
     configPollMs: int("config-poll-ms", "SWARMFORGE_CONFIG_POLL_MS", 2_000)!,
     ...(pools ? { swarmAddressPool: pools } : {}),
+    ...(phases ? { phases } : {}),
     once: values.once === true,
   };
 }
