@@ -88,11 +88,37 @@ export async function deployIngress(
     plan.stackName,
   ]);
   await deps.hashes.set(plan.hash);
+  await removeStaleObjects(docker, plan);
   return {
     deployed: true,
     reason: last === plan.hash ? "missing" : "changed",
     services: await stackServices(docker, plan.stackName),
   };
+}
+
+/**
+ * Removes configs and secrets of earlier plans (an old secret still holds an old client
+ * secret). One still used by a task that is shutting down is refused by Docker and is
+ * removed on a later deploy.
+ */
+export async function removeStaleObjects(docker: DockerCli, plan: IngressPlan): Promise<string[]> {
+  const removed: string[] = [];
+  for (const [kind, keep] of [
+    ["config", plan.configNames],
+    ["secret", plan.secretNames],
+  ] as const) {
+    const ls = await docker([kind, "ls", "--filter", `name=${plan.stackName}-`, "--format", "{{.Name}}"]);
+    for (const name of ls.stdout.split("\n").map((l) => l.trim())) {
+      if (!name.startsWith(`${plan.stackName}-`) || keep.includes(name)) continue;
+      try {
+        await docker([kind, "rm", name]);
+        removed.push(name);
+      } catch {
+        // In use by a task still stopping: a later deploy removes it.
+      }
+    }
+  }
+  return removed;
 }
 
 /** The hash file's default place under a state dir. */

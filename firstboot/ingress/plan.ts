@@ -30,6 +30,9 @@ export interface IngressPlan {
   hostDirectories: string[];
   /** Full names of the swarm services the stack creates (`<stack>_<service>`). */
   services: string[];
+  /** Names of the Docker configs and secrets it uses (content-hashed). */
+  configNames: string[];
+  secretNames: string[];
   /** sha256 of the YAML and every file: the stack is redeployed only when it changes. */
   hash: string;
 }
@@ -74,12 +77,19 @@ export function planIngress(spec: ClusterSpec, opts: IngressOptions = {}): Ingre
   for (const f of [...stack.files].sort((a, b) => a.path.localeCompare(b.path))) {
     h.update(`\0${f.path}\0${f.mode}\0${f.content}`);
   }
-  const compose = parse(stack.composeYaml) as { services: Record<string, unknown> };
+  const compose = parse(stack.composeYaml) as {
+    services: Record<string, unknown>;
+    configs?: Record<string, { name: string }>;
+    secrets?: Record<string, { name: string }>;
+  };
+  const names = (m?: Record<string, { name: string }>) => Object.values(m ?? {}).map((x) => x.name);
   return {
     stackName: STACK_NAME,
     services: Object.keys(compose.services)
       .map((n) => `${STACK_NAME}_${n}`)
       .sort(),
+    configNames: names(compose.configs),
+    secretNames: names(compose.secrets),
     provider: spec.ingress.provider,
     composePath: join(workDir, "stack.yml"),
     ...stack,

@@ -14,7 +14,7 @@ import { bareSwarm } from "../../qemu-tests/netns/bare-swarm.ts";
 import { NetnsCluster } from "../../qemu-tests/netns/cluster.ts";
 import { type ClusterSpec, exampleSpec, parseSpecValue } from "../../spec/index.ts";
 import type { SwarmService } from "../docker/types.ts";
-import { type DockerCli, deployIngress, fileHashStore, stackServices } from "./deploy.ts";
+import { type DockerCli, deployIngress, fileHashStore, removeStaleObjects, stackServices } from "./deploy.ts";
 import { planIngress } from "./plan.ts";
 import { ingressServiceStates } from "./status.ts";
 
@@ -179,6 +179,21 @@ describe("ingress stack on a netns swarm", () => {
   it("drops forward auth when OIDC is switched off, and switches provider to offline", async () => {
     const r = await deployIngress(plan(spec(false)), { docker, hashes: hashes() });
     expect(r).toEqual({ deployed: true, reason: "changed", services: ["swarmforge_traefik"] });
+    // The forward-auth secret (it holds the client secret) goes with it, at once or on a
+    // later deploy once the old task has stopped.
+    await waitFor(
+      async () => {
+        await removeStaleObjects(docker, plan(spec(false)));
+        const left = (await docker(["secret", "ls", "--format", "{{.Name}}"])).stdout.trim();
+        return left === "" ? { ok: true, value: true } : { ok: false, saw: left };
+      },
+      { what: "the old forward-auth secret removed", timeoutMs: 60_000, intervalMs: 2_000 },
+    );
+    const configs = (await docker(["config", "ls", "--format", "{{.Name}}"])).stdout
+      .trim()
+      .split("\n")
+      .sort();
+    expect(configs).toEqual([...plan(spec(false)).configNames].sort());
 
     const o = await deployIngress(plan(spec(false, "offline")), { docker, hashes: hashes() });
     expect(o).toEqual({ deployed: true, reason: "changed", services: ["swarmforge_caddy"] });
