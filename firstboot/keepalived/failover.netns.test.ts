@@ -16,7 +16,7 @@ import { NamespaceSet, type TestNamespace } from "../firewall/netns-fixture.ts";
 import { firewallModelFromSpec, renderFirewall } from "../firewall/render.ts";
 import { readAddresses } from "./addresses.ts";
 import { keepalivedInputFromSpec, renderKeepalivedConfig } from "./render.ts";
-import { vipState } from "./status.ts";
+import { vipHolders, vipState } from "./status.ts";
 
 const LISTENER = `require("node:net").createServer((s) => s.end()).listen(443, "0.0.0.0", () => console.log("listening"));`;
 
@@ -68,12 +68,13 @@ async function startIngress(n: TestNode): Promise<void> {
 
 /** Names of the nodes whose NIC carries the VIP right now. */
 async function holders(): Promise<string[]> {
-  const out: string[] = [];
-  for (const n of nodes) {
-    const s = await vipState(spec.network.vip, () => readAddresses({ netns: n.ns.name }));
-    if (s.heldHere) out.push(n.name);
-  }
-  return out;
+  const states = await Promise.all(
+    nodes.map(async (n) => ({
+      node: n.name,
+      state: await vipState(spec.network.vip, () => readAddresses({ netns: n.ns.name })),
+    })),
+  );
+  return vipHolders(states);
 }
 
 /** Waits until exactly one node holds the VIP, optionally not `not`; returns it and the time taken. */
