@@ -73,6 +73,18 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
       lastError ??= `docker: ${(e as Error).message}`;
     }
     const st = state.get();
+    const details: Record<string, unknown> = {};
+    if (rt && !configError)
+      await Promise.all(
+        phases.map(async (p) => {
+          if (!p.status) return;
+          try {
+            details[p.name] = await p.status(context(rt));
+          } catch (e) {
+            details[p.name] = { error: (e as Error).message };
+          }
+        }),
+      );
     return {
       name: rt?.config.node.name ?? "",
       address: rt?.config.node.address ?? "",
@@ -85,6 +97,7 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
       promise: st.promise ? { creator: st.promise.creator, incarnation: st.promise.incarnation } : null,
       peers: rt?.peers.sightings() ?? [],
       lastError: configError ?? lastError,
+      ...(Object.keys(details).length > 0 ? { details } : {}),
       startedAt,
       now: new Date(now()).toISOString(),
     };

@@ -52,6 +52,11 @@ export interface Phase {
   converge(ctx: PhaseContext): Promise<PhaseOutcome>;
   /** Extra authenticated peer routes (`POST /v1/<phase>/<name>`), e.g. Ceph keys. */
   readonly routes?: Readonly<Record<string, PeerRouteHandler>>;
+  /**
+   * What this phase adds to the node's status (Ceph health, VIP holder...): JSON, no
+   * secrets. Called on every status request; keep it quick. Shown under `details.<name>`.
+   */
+  status?(ctx: PhaseContext): Promise<unknown>;
 }
 
 /** Sorts phases into {@link PHASE_ORDER}; throws on duplicates (a wiring bug). */

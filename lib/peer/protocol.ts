@@ -64,6 +64,8 @@ export interface NodeStatus {
   promise: PromiseFacts | null;
   peers: PeerSighting[];
   lastError: string | null;
+  /** What each phase reports about itself (Ceph health, VIP...), by phase name. */
+  details?: Record<string, unknown>;
   startedAt: string;
   now: string;
 }
