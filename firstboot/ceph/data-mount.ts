@@ -68,8 +68,9 @@ export async function ensureDataMount(
 /** Single node: /var/data is a local directory; no Ceph unit, no docker binding. */
 export async function ensureLocalData(run: CephRunner, paths: DataMountPaths = NODE_PATHS): Promise<void> {
   await mkdir(paths.dataDir, { recursive: true, mode: 0o755 });
-  // A node image may carry the lock from a Ceph setup; a local directory must be writable.
-  await run("chattr", ["-i", paths.dataDir]);
+  // A node image may carry the lock from a Ceph setup; a local directory must be
+  // writable. Where the file system has no such flag (tmpfs, overlay) there is no lock.
+  await run("chattr", ["-i", paths.dataDir], { reject: false });
   await rm(paths.dropInPath, { force: true });
   await rm(paths.unitPath, { force: true });
 }

@@ -20,6 +20,7 @@ import { ensureDataMount, ensureLocalData } from "./data-mount.ts";
 import { type CephDeps, nodeCephDeps } from "./deps.ts";
 import { nodeLayout } from "./layout.ts";
 import { type CephBootstrapMaterial, createBootstrapMaterial, parseBootstrapMaterial } from "./material.ts";
+import { collectMountState } from "./status.ts";
 import { managerNodes, usesCeph } from "./topology.ts";
 
 /** The peer route other agents call for the material: `POST /v1/ceph/material`. */
@@ -35,6 +36,12 @@ export interface CephPhaseOptions {
   deps?: (ctx: PhaseContext) => CephDeps;
   /** How long one round waits for monitor quorum before reporting `waiting`. */
   quorumTimeoutMs?: number;
+  /**
+   * After a full converge, rounds within this time only check that /var/data is still
+   * CephFS-mounted (default 60 s): a full round runs a dozen ceph and ceph-volume calls,
+   * which take tens of seconds on a small or emulated node.
+   */
+  fullEveryMs?: number;
 }
 
 /** What a peer answers on the material route. */
@@ -49,6 +56,8 @@ export class CephPhase implements Phase {
     [MATERIAL_ROUTE]: async (): Promise<MaterialAnswer> => ({ material: (await this.stored()) ?? null }),
   };
 
+  private lastFull: { at: number; detail: string } | undefined;
+
   constructor(private readonly o: CephPhaseOptions) {}
 
   async converge(ctx: PhaseContext): Promise<PhaseOutcome> {
@@ -57,6 +66,12 @@ export class CephPhase implements Phase {
       await ensureLocalData(deps.run);
       return { status: "done", detail: "single node: /var/data is a local directory" };
     }
+    const last = this.lastFull;
+    if (last && ctx.now() - last.at < (this.o.fullEveryMs ?? 60_000)) {
+      const m = await collectMountState();
+      if (m.mounted && m.fstype === "ceph") return { status: "done", detail: last.detail };
+    }
+    this.lastFull = undefined;
     const got = await this.material(ctx, deps);
     if ("waiting" in got) return { status: "waiting", reason: got.waiting };
     const material = got.material;
@@ -75,10 +90,9 @@ export class CephPhase implements Phase {
       },
     );
     if (outcome.status === "waiting") return outcome;
-    return {
-      status: "done",
-      detail: `ceph ${material.fsid.slice(0, 8)}: ${outcome.osds.length} OSD disk(s), /var/data mounted`,
-    };
+    const detail = `ceph ${material.fsid.slice(0, 8)}: ${outcome.osds.length} OSD disk(s), /var/data mounted`;
+    this.lastFull = { at: ctx.now(), detail };
+    return { status: "done", detail };
   }
 
   private file(): string {
