@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PromiseAnswer, SwarmFacts } from "../../lib/peer/protocol.ts";
 import { type BootstrapView, decideBootstrap, majority } from "./decide.ts";
-import { answerPromise } from "./promise.ts";
+import { answerPromise, promiseToAdopt } from "./promise.ts";
 
 const swarmA: SwarmFacts = {
   clusterId: "clusterA",
@@ -133,6 +133,30 @@ describe("answerPromise", () => {
     expect(() =>
       answerPromise({ name: "node2", swarm: null }, "node1", { ...req, creator: "node3" }),
     ).toThrow(/creator/);
+  });
+});
+
+describe("promiseToAdopt", () => {
+  const i1 = { creator: "node1", incarnation: "inc1" };
+  it("a free node takes on a promise it sees a peer give to the creator", () => {
+    expect(promiseToAdopt({ swarm: null }, "node1", [null, i1])).toEqual(i1);
+  });
+  it("a bound node or a member keeps what it has; promises to a non-creator are ignored", () => {
+    expect(
+      promiseToAdopt({ swarm: null, promise: { creator: "node1", incarnation: "inc0" } }, "node1", [i1]),
+    ).toBe(undefined);
+    expect(promiseToAdopt({ swarm: swarmA }, "node1", [i1])).toBe(undefined);
+    expect(promiseToAdopt({ swarm: null }, "node1", [{ creator: "node9", incarnation: "x" }])).toBe(
+      undefined,
+    );
+  });
+  it("a wiped creator that sees its old incarnation's promise becomes bound to it and never creates", () => {
+    const adopted = promiseToAdopt({ swarm: null }, "node1", [i1])!;
+    const d = decideBootstrap({
+      ...view({ peers: [peer("node2"), peer("node3")], answers: [promised("node3")] }),
+      self: { name: "node1", incarnation: "inc2", everInSwarm: false, promise: adopted },
+    });
+    expect(d.action).toBe("wait");
   });
 });
 

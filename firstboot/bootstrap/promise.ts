@@ -29,3 +29,22 @@ export function answerPromise(
     ? { answer }
     : { answer, persist: { creator: req.creator, incarnation: req.incarnation } };
 }
+
+/**
+ * Promise contagion (pure): a node in no swarm and bound by no promise that sees a peer
+ * promised to an incarnation of the spec's creator takes on the same promise. A creator
+ * wiped during formation then meets refusals from everyone who saw the first round, not
+ * only from the managers it asked, and waits instead of creating a second swarm (see
+ * bootstrap.md). Returns the promise to persist, or undefined.
+ */
+export function promiseToAdopt(
+  self: { swarm: SwarmFacts | null; promise?: PromiseFacts },
+  creator: string,
+  peerPromises: ReadonlyArray<PromiseFacts | null>,
+): PromiseFacts | undefined {
+  if (self.swarm || self.promise) return undefined;
+  const seen = peerPromises
+    .filter((p): p is PromiseFacts => p !== null && p.creator === creator)
+    .sort((a, b) => a.incarnation.localeCompare(b.incarnation));
+  return seen[0];
+}

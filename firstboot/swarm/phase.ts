@@ -13,7 +13,7 @@ import {
   type SwarmFacts,
 } from "../../lib/peer/protocol.ts";
 import { bootstrapRoles, decideBootstrap, type PeerReport } from "../bootstrap/decide.ts";
-import { answerPromise } from "../bootstrap/promise.ts";
+import { answerPromise, promiseToAdopt } from "../bootstrap/promise.ts";
 import type { Phase, PhaseContext, PhaseOutcome } from "../phases/phase.ts";
 import type { StateStore } from "../state/agent-state.ts";
 import { type EngineInfo, SWARM_PORT, type SwarmEngine } from "./engine.ts";
@@ -154,8 +154,21 @@ export class SwarmPhase implements Phase {
       ctx.spec.nodes.map((n) => n.name),
       ctx.spec.managers,
     );
-    const st = ctx.state.get();
     const reachable = ctx.peers.reachable();
+    const adopt = promiseToAdopt(
+      { swarm: null, ...(ctx.state.get().promise ? { promise: ctx.state.get().promise } : {}) },
+      roles.creator,
+      reachable.map((p) => p.status.promise),
+    );
+    if (adopt) {
+      await ctx.state.update((s) => {
+        s.promise = { ...adopt, at: new Date(ctx.now()).toISOString() };
+      });
+      ctx.log.info(
+        `peers promised ${adopt.creator} (incarnation ${adopt.incarnation}): this node is bound to it too`,
+      );
+    }
+    const st = ctx.state.get();
     const peers: PeerReport[] = reachable.map((p) => ({
       name: p.status.name,
       address: p.address,
