@@ -115,6 +115,13 @@ const ingressSchema = z.strictObject({
         .url()
         .default("https://acme-v02.api.letsencrypt.org/directory")
         .describe("ACME directory URL (Let's Encrypt by default; a local Pebble in tests)."),
+      caRoot: z
+        .string()
+        .regex(/-----BEGIN CERTIFICATE-----/, "must be a PEM certificate")
+        .optional()
+        .describe(
+          "PEM of the CA that signs the ACME server's own HTTPS certificate (a private CA, Pebble); trusted for ACME only.",
+        ),
     })
     .describe("Certificates from an ACME CA."),
   oidc: oidcSchema.optional(),
