@@ -36,5 +36,11 @@ describe("FirewallPhase", () => {
     expect(await readFile(rulesPath, "utf8")).toContain("198.18.0.40");
     expect(await phase.converge(ctx)).toEqual({ status: "done", detail: "4 members, rules unchanged" });
     expect(ctx.logs.filter((l) => l.startsWith("firewall loaded"))).toHaveLength(1);
+    expect(await phase.status(ctx)).toEqual({
+      members: ["198.18.0.11", "198.18.0.12", "198.18.0.13", "198.18.0.40"],
+      tableLoaded: true,
+    });
+    await ns.exec("nft", ["flush", "ruleset"]);
+    expect((await phase.status(ctx)).tableLoaded).toBe(false);
   });
 });

@@ -3,9 +3,9 @@
  * atomically when it changed (or the live table is gone), keep the boot unit installed.
  */
 import type { Phase, PhaseContext, PhaseOutcome } from "../phases/phase.ts";
-import { applyFirewall, type FirewallApplyDeps } from "./apply.ts";
+import { applyFirewall, type FirewallApplyDeps, hostNft } from "./apply.ts";
 import { clusterMembers } from "./members.ts";
-import { firewallModelFromSpec, renderFirewall } from "./render.ts";
+import { FIREWALL_TABLE, firewallModelFromSpec, renderFirewall } from "./render.ts";
 
 /** The firewall phase (`nftables` in the phase order). */
 export class FirewallPhase implements Phase {
@@ -19,5 +19,11 @@ export class FirewallPhase implements Phase {
     const r = await applyFirewall(text, this.deps);
     if (r.loaded) ctx.log.info(`firewall loaded (${r.file}); members: ${members.join(", ")}`);
     return { status: "done", detail: `${members.length} members, rules ${r.file}` };
+  }
+
+  /** The members the rules admit and whether the table is live (status `details.nftables`). */
+  async status(ctx: PhaseContext): Promise<{ members: string[]; tableLoaded: boolean }> {
+    const live = await (this.deps.nft ?? hostNft)(["list", "table", "inet", FIREWALL_TABLE]);
+    return { members: clusterMembers(ctx), tableLoaded: live.exitCode === 0 };
   }
 }

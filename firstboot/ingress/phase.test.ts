@@ -89,5 +89,19 @@ describe("IngressPhase", () => {
     expect(await readFile(join(ctx.dir, "ingress", "Caddyfile"), "utf8")).toContain("acme_ca_root");
     await phase.converge(ctx);
     expect(calls.filter((c) => c[1] === "deploy")).toHaveLength(1);
+
+    // Status: services listed through the docker CLI (a manager); nothing serves TLS on
+    // the probed port, which the certificate entry says instead of failing.
+    const status = await new IngressPhase({
+      stateDir: ctx.dir,
+      docker,
+      certificateProbe: { address: "127.0.0.1", port: 9, timeoutMs: 1_000 },
+    }).status(ctx);
+    expect(calls.some((c) => c[0] === "service" && c[1] === "ls")).toBe(true);
+    expect(status.services).toEqual([]);
+    expect(status.certificates).toHaveLength(1);
+    expect(status.certificates[0]?.host).toBe("app.cluster.example.org");
+    expect(status.certificates[0]?.error).toBeTruthy();
+    expect(typeof status.vip.heldHere).toBe("boolean");
   });
 });

@@ -8,7 +8,9 @@ import { readFile } from "node:fs/promises";
 import type { Phase, PhaseContext, PhaseOutcome } from "../phases/phase.ts";
 import { type DockerCli, deployIngress, fileHashStore, ingressHashPath } from "./deploy.ts";
 import { ACME_CA_ROOT_PATH } from "./names.ts";
+import { type IngressNodeStatus, ingressNodeStatus } from "./node-status.ts";
 import { type IngressOptions, planIngress } from "./plan.ts";
+import type { CertificateProbeOptions } from "./status.ts";
 
 /** Options of the ingress phase. */
 export interface IngressPhaseOptions extends Omit<IngressOptions, "acmeCaRootPem"> {
@@ -17,6 +19,8 @@ export interface IngressPhaseOptions extends Omit<IngressOptions, "acmeCaRootPem
   docker?: DockerCli;
   /** Where an extra ACME CA root may be (read when present). */
   acmeCaRootPath?: string;
+  /** Where status reads the served certificates (the local 443 by default). */
+  certificateProbe?: CertificateProbeOptions;
   /** True when the data dir is ready for the stack; default: a mount point in ceph mode. */
   dataReady?: (ctx: PhaseContext) => Promise<boolean>;
 }
@@ -35,7 +39,10 @@ export class IngressPhase implements Phase {
     const dataDir = this.o.dataDir ?? "/var/data";
     const ready = await (this.o.dataReady ?? ((c) => defaultDataReady(c, dataDir)))(ctx);
     if (!ready) return { status: "waiting", reason: `${dataDir} is not mounted yet` };
-    const caRoot = await readFile(this.o.acmeCaRootPath ?? ACME_CA_ROOT_PATH, "utf8").catch(() => undefined);
+    // The spec's caRoot first; the file stays for images or seeds that write one.
+    const caRoot =
+      ctx.spec.ingress.acme.caRoot ??
+      (await readFile(this.o.acmeCaRootPath ?? ACME_CA_ROOT_PATH, "utf8").catch(() => undefined));
     const plan = planIngress(ctx.spec, {
       ...this.o,
       dataDir,
@@ -50,6 +57,18 @@ export class IngressPhase implements Phase {
       status: "done",
       detail: `${plan.provider} stack ${plan.hash.slice(0, 12)}: ${r.services.join(", ")}`,
     };
+  }
+
+  /**
+   * The VIP, the stack's services (managers only) and the certificates served per route
+   * host (status `details.ingress`); TLS probes are short so a status request stays quick.
+   */
+  status(ctx: PhaseContext): Promise<IngressNodeStatus> {
+    return ingressNodeStatus(ctx.spec, {
+      isManager: ctx.state.get().swarm?.role === "manager",
+      ...(this.o.docker ? { docker: this.o.docker } : {}),
+      certificates: { timeoutMs: 2_000, ...this.o.certificateProbe },
+    });
   }
 }
 

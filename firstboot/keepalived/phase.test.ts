@@ -56,6 +56,7 @@ describe("KeepalivedPhase", () => {
     // The VIP lands on this node: status says so.
     await ns.exec("ip", ["addr", "add", "198.18.0.10/24", "dev", "ens5"]);
     expect(await phase.converge(ctx)).toEqual({ status: "done", detail: "VIP 198.18.0.10 held here" });
+    expect(await phase.status(ctx)).toEqual({ vip: "198.18.0.10", heldHere: true, interfaceName: "ens5" });
   });
 
   it("waits while no NIC carries the node's address", async () => {

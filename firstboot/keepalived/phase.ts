@@ -8,7 +8,7 @@ import type { Phase, PhaseContext, PhaseOutcome } from "../phases/phase.ts";
 import { type InterfaceAddresses, interfaceWithAddress, readAddresses } from "./addresses.ts";
 import { applyKeepalivedConfig, type KeepalivedApplyDeps } from "./apply.ts";
 import { keepalivedInputFromSpec, renderKeepalivedConfig } from "./render.ts";
-import { vipState } from "./status.ts";
+import { type VipState, vipState } from "./status.ts";
 
 /** Injected effects of the keepalived phase, with real defaults. */
 export interface KeepalivedPhaseDeps extends KeepalivedApplyDeps {
@@ -42,5 +42,10 @@ export class KeepalivedPhase implements Phase {
       status: "done",
       detail: `VIP ${vip.vip} ${vip.heldHere ? "held here" : "on another node or none"}`,
     };
+  }
+
+  /** Whether this node holds the VIP right now (status `details.keepalived`). */
+  status(ctx: PhaseContext): Promise<VipState> {
+    return vipState(ctx.spec.network.vip, this.deps.readAddresses ?? (() => readAddresses()));
   }
 }
