@@ -26,6 +26,7 @@ import { Progress } from "../lib/progress/tasks.ts";
 import { waitFor } from "../lib/wait.ts";
 import { addTap } from "../qemu-tests/net/tap.ts";
 import { TestNetwork } from "../qemu-tests/net/test-network.ts";
+import { tcpConnect } from "../qemu-tests/vm/probes/tcp.ts";
 import { useVmScenario } from "../qemu-tests/vm/testing.ts";
 import { type ClusterSpec, exampleSpec, parseSpecValue } from "../spec/index.ts";
 import { renderNodeBootConfig } from "./render/boot-config.ts";
@@ -131,17 +132,19 @@ async function bootAndProbe(
     const m = /^SFBOOT (\w+)=(.*)$/.exec(l.trim());
     if (m) facts[m[1]!] = m[2]!.trim();
   }
-  // The address answers on the wire, from the bridge: not just configured, but live.
+  // The address answers on the wire, from the bridge: not just configured, but live (sshd
+  // on 22; the host has no ping).
   await waitFor(
-    async () => {
-      const r = await net.exec(net.switchNs, "ping", ["-c", "1", "-W", "2", entry.address], {
-        reject: false,
-      });
-      return r.exitCode === 0
-        ? { ok: true, value: true }
-        : { ok: false, saw: r.stdout.trim().split("\n").pop() ?? "" };
+    () =>
+      tcpConnect(net.switchNs, entry.address, 22).then(
+        () => ({ ok: true as const, value: true }),
+        (e: Error) => ({ ok: false as const, saw: e.message }),
+      ),
+    {
+      what: `${entry.address}:22 to accept a connection from the test bridge`,
+      timeoutMs: 120_000,
+      intervalMs: 3_000,
     },
-    { what: `${entry.address} to answer ping`, timeoutMs: 120_000, intervalMs: 3_000 },
   );
   await vm.powerOff();
   return { facts, entry };
