@@ -20,7 +20,7 @@ import { ensureDataMount, ensureLocalData } from "./data-mount.ts";
 import { type CephDeps, nodeCephDeps } from "./deps.ts";
 import { nodeLayout } from "./layout.ts";
 import { type CephBootstrapMaterial, createBootstrapMaterial, parseBootstrapMaterial } from "./material.ts";
-import { collectMountState } from "./status.ts";
+import { type CephStatus, collectCephStatus, collectMountState, type MountState } from "./status.ts";
 import { managerNodes, usesCeph } from "./topology.ts";
 
 /** The peer route other agents call for the material: `POST /v1/ceph/material`. */
@@ -93,6 +93,46 @@ export class CephPhase implements Phase {
     const detail = `ceph ${material.fsid.slice(0, 8)}: ${outcome.osds.length} OSD disk(s), /var/data mounted`;
     this.lastFull = { at: ctx.now(), detail };
     return { status: "done", detail };
+  }
+
+  private cephSeen: { at: number; ceph?: CephStatus; error?: string } | undefined;
+  private cephAsking = false;
+
+  /**
+   * Ceph health, quorum, OSDs, MDS and the /var/data mount (status `details.ceph`). Peers
+   * ask for status every round and `ceph status` takes seconds on a small node (up to its
+   * 20 s timeout without quorum), so the Ceph part is the last answer, refreshed in the
+   * background at most every 5 s; `seenAt` says how old it is.
+   */
+  async status(ctx: PhaseContext): Promise<{
+    mount: MountState;
+    ceph?: CephStatus;
+    error?: string;
+    seenAt?: string;
+  }> {
+    const mount = await collectMountState();
+    if (!usesCeph(ctx.spec)) return { mount };
+    const seen = this.cephSeen;
+    if (!this.cephAsking && (!seen || ctx.now() - seen.at > 5_000)) {
+      this.cephAsking = true;
+      const deps = this.o.deps?.(ctx) ?? nodeCephDeps(nodeLayout(), ctx.log);
+      void collectCephStatus(deps)
+        .then(
+          (ceph) => ({ ceph }),
+          (e: unknown) => ({ error: (e as Error).message.split("\n")[0] ?? "ceph status failed" }),
+        )
+        .then((r) => {
+          this.cephSeen = { at: ctx.now(), ...r };
+          this.cephAsking = false;
+        });
+    }
+    if (!seen) return { mount };
+    return {
+      mount,
+      ...(seen.ceph ? { ceph: seen.ceph } : {}),
+      ...(seen.error ? { error: seen.error } : {}),
+      seenAt: new Date(seen.at).toISOString(),
+    };
   }
 
   private file(): string {
