@@ -4,7 +4,7 @@
  * and its own state dir, and helpers read the swarm the way a user would check it.
  */
 import { rmSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
@@ -23,6 +23,7 @@ let bundle: Promise<string> | undefined;
 /** Bundles firstboot/main.ts for Node 18 once per test process; returns the file. */
 export function agentBundle(): Promise<string> {
   bundle ??= (async () => {
+    await removeStaleBundles();
     const out = join(tmpdir(), `swarmforge-agent-${process.pid}.mjs`);
     await build({
       entryPoints: [join(REPO, "firstboot/main.ts")],
@@ -38,6 +39,19 @@ export function agentBundle(): Promise<string> {
     return out;
   })();
   return bundle;
+}
+
+/** Removes bundles of test processes that are gone (a vitest worker may end without "exit"). */
+async function removeStaleBundles(): Promise<void> {
+  for (const f of await readdir(tmpdir())) {
+    const m = /^swarmforge-agent-(\d+)\.mjs$/.exec(f);
+    if (!m) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch {
+      await rm(join(tmpdir(), f), { force: true });
+    }
+  }
 }
 
 /** Options of {@link createAgentCluster}. */
