@@ -17,6 +17,7 @@ import { streamLogger } from "./log.ts";
 import { agentUsage, parseAgentOptions } from "./options.ts";
 import type { Phase } from "./phases/phase.ts";
 import { SwarmPhase } from "./swarm/phase.ts";
+import { TimeSyncPhase } from "./timesync/phase.ts";
 
 async function main(): Promise<number> {
   const log = streamLogger();
@@ -46,8 +47,9 @@ async function main(): Promise<number> {
     managerGraceMs: opts.managerGraceMs,
     ...(opts.swarmAddressPool ? { addressPool: opts.swarmAddressPool } : {}),
   });
-  // Every phase of the node, in any order (the runner sorts them): time-sync comes later.
+  // Every phase of the node, in any order (the runner sorts them).
   const others: Phase[] = [
+    new TimeSyncPhase(),
     new CephPhase({ stateDir: opts.stateDir }),
     new KeepalivedPhase(),
     new FirewallPhase(),
