@@ -1,0 +1,221 @@
+/**
+ * A whole swarmforge cluster on this machine: the node image (built if needed), VMs on a
+ * test network, Pebble as the ACME server in the network's namespace, SSH with a key
+ * made for the run, and a demo app (`app`, the baked `swarmforge/backend`) deployed the
+ * way a user would, through a manager. The QEMU scenarios and `swarmforge lab` share it.
+ */
+import { mkdir, mkdtemp } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildImage, DEFAULT_SOURCE_DATE_EPOCH } from "../../builder/image/build.ts";
+import type { NodeStatus } from "../../lib/peer/protocol.ts";
+import type { ProgressSink } from "../../lib/progress/events.ts";
+import { plainSink } from "../../lib/progress/renderers.ts";
+import { Progress } from "../../lib/progress/tasks.ts";
+import { waitFor } from "../../lib/wait.ts";
+import { type ClusterSpec, exampleSpec, parseSpecValue } from "../../spec/index.ts";
+import { probeAddress } from "../cluster/probe-address.ts";
+import { TestCluster } from "../cluster/test-cluster.ts";
+import { type Pebble, preparePebble, startPebble } from "./pebble.ts";
+import { makeSshKey, type SshKey, sshRun } from "./ssh.ts";
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The demo app's host under the spec's domain. */
+export const APP_HOST = "app";
+
+/** The spec the lab and the scenarios boot: the built-in default spec, offline ingress. */
+export function labSpecInput(o: { nodes: number; name?: string; prefix?: string }) {
+  return exampleSpec({
+    name: o.name ?? "lab",
+    nodes: o.nodes,
+    provider: "offline",
+    prefix: o.prefix ?? "198.18.0",
+  });
+}
+
+function parsed(input: unknown): ClusterSpec {
+  const r = parseSpecValue(input);
+  if (!r.ok) throw new Error(`spec: ${JSON.stringify(r.problems)}`);
+  return r.spec;
+}
+
+/** Builds (or reuses the cached rootfs of) the node image; returns the qcow2 path and how long it took. */
+export async function buildLabImage(o: { sink?: ProgressSink; outDir?: string } = {}) {
+  const started = Date.now();
+  // An image built beforehand (outside the QEMU lock, or by `swarmforge build`) can be named.
+  const given = process.env.SWARMFORGE_LAB_IMAGE;
+  if (given) return { qcow2: given, ms: 0 };
+  // The image depends only on the spec's image options: a 3-node default spec stands for all sizes.
+  const spec = parsed(labSpecInput({ nodes: 3 }));
+  const built = await buildImage({
+    spec,
+    bakeSpec: false,
+    outDir: o.outDir ?? join(REPO, "out/images"),
+    cacheDir: process.env.SWARMFORGE_CACHE_DIR ?? "/var/cache/swarmforge",
+    noCache: false,
+    agentEntry: join(REPO, "firstboot/main.ts"),
+    sourceDateEpoch: DEFAULT_SOURCE_DATE_EPOCH,
+    progress: new Progress(o.sink ?? plainSink()),
+  });
+  return { qcow2: built.paths.qcow2, ms: Date.now() - started };
+}
+
+/** Options of {@link LabCluster.start}. */
+export interface LabClusterOptions {
+  scenario: string;
+  nodes: number;
+  image: string;
+  memoryMiB?: number;
+  prefix?: string;
+  name?: string;
+}
+
+/** A booted cluster with its ACME server, SSH key and spec. */
+export class LabCluster {
+  private constructor(
+    readonly cluster: TestCluster,
+    readonly spec: ClusterSpec,
+    readonly pebble: Pebble,
+    readonly key: SshKey,
+    readonly workDir: string,
+    /** When the VMs were powered on (ms since the epoch). */
+    readonly poweredOnAt: number,
+  ) {}
+
+  /** Key, Pebble certificates, spec, network, Pebble, then the VMs powered on. */
+  static async start(o: LabClusterOptions): Promise<LabCluster> {
+    const workDir = await mkdtemp(join("/tmp", "sflab-"));
+    const key = await makeSshKey(workDir);
+    const input = labSpecInput(o);
+    const pebbleAddress = probeAddress(parsed(input));
+    const certs = await preparePebble(join(workDir, "pebble"), pebbleAddress);
+    input.ingress.acme = { ...input.ingress.acme, caServer: certs.directory, caRoot: certs.listenerCaPem };
+    input.image = { ...input.image, sshKeys: [key.publicKey] };
+    const spec = parsed(input);
+    const cluster = await TestCluster.start({
+      scenario: o.scenario,
+      image: o.image,
+      spec,
+      memoryMiB: o.memoryMiB ?? 3072,
+      powerOn: false,
+    });
+    let pebble: Pebble | undefined;
+    try {
+      pebble = await startPebble(cluster.net.switchNs, certs);
+      const at = Date.now();
+      await cluster.powerOnAll();
+      return new LabCluster(cluster, spec, pebble, key, workDir, at);
+    } catch (e) {
+      await pebble?.stop();
+      await cluster.dispose({ passed: false });
+      throw e;
+    }
+  }
+
+  /** The app's full host name. */
+  get appHost(): string {
+    return `${APP_HOST}.${this.spec.ingress.domain}`;
+  }
+
+  /** Names of the booted nodes. */
+  get nodeNames(): string[] {
+    return this.cluster.vms.map((v) => v.name);
+  }
+
+  /** Runs a shell command as admin on `node` over SSH. */
+  ssh(node: string, command: string, opts: { timeoutMs?: number; input?: string } = {}) {
+    return sshRun(this.cluster.net.switchNs, this.key, this.cluster.address(node), command, opts);
+  }
+
+  /** Like {@link ssh} but throws with stderr on a non-zero exit; returns stdout. */
+  async sshOk(
+    node: string,
+    command: string,
+    opts: { timeoutMs?: number; input?: string } = {},
+  ): Promise<string> {
+    const r = await this.ssh(node, command, opts);
+    if (r.exitCode !== 0)
+      throw new Error(`${node}: ${command}: exit ${r.exitCode}: ${r.stderr.trim().slice(-500)}`);
+    return r.stdout;
+  }
+
+  /** The agent's status of `node`. */
+  status(node: string): Promise<NodeStatus> {
+    return this.cluster.agentStatus(node, { timeoutMs: 10_000 });
+  }
+
+  /** HTTPS GET of the app through `address` (the VIP by default), verified against Pebble's issuing root. */
+  https(path = "/", address = this.spec.network.vip, timeoutMs = 10_000) {
+    return this.cluster.http(`https://${this.appHost}${path}`, {
+      caFile: this.pebble.issuerRootFile,
+      resolve: [{ host: this.appHost, port: 443, address }],
+      timeoutMs,
+    });
+  }
+
+  /** Waits until every agent in `nodes` has converged all its phases. */
+  async waitConverged(nodes: readonly string[], timeoutMs: number): Promise<Record<string, NodeStatus>> {
+    const out: Record<string, NodeStatus> = {};
+    await waitFor(
+      async () => {
+        const seen: string[] = [];
+        for (const n of nodes) {
+          try {
+            const s = await this.status(n);
+            out[n] = s;
+            if (s.phase !== "reconciling")
+              seen.push(
+                `${n}: ${s.phase} (${s.phases.find((p) => p.name === s.phase)?.detail ?? s.lastError ?? ""})`,
+              );
+          } catch (e) {
+            seen.push(`${n}: ${(e as Error).message.slice(0, 160)}`);
+          }
+        }
+        return seen.length === 0 ? { ok: true, value: true } : { ok: false, saw: seen.join("; ") };
+      },
+      { what: `agents of ${nodes.join(", ")} converged`, timeoutMs, intervalMs: 5_000 },
+    );
+    return out;
+  }
+
+  /** Deploys the demo app on a manager (idempotent): `replicas` backends on the apps network. */
+  async deployApp(manager: string, replicas: number): Promise<void> {
+    const route = this.spec.ingress.routes.find((r) => r.host === APP_HOST);
+    const port = route?.port ?? 80;
+    await this.sshOk(
+      manager,
+      `docker service inspect app >/dev/null 2>&1 || docker service create --detach --quiet --name app --network swarmforge-apps --replicas ${replicas} --env PORT=${port} swarmforge/backend:latest`,
+    );
+  }
+
+  /** Waits until the app answers 200 over verified HTTPS at `address` (default the VIP); returns the body. */
+  waitHttps(timeoutMs: number, address = this.spec.network.vip): Promise<string> {
+    return waitFor(
+      async () => {
+        try {
+          const r = await this.https("/", address);
+          return r.status === 200
+            ? { ok: true, value: r.body }
+            : { ok: false, saw: `HTTP ${r.status}: ${r.body.slice(0, 120)}` };
+        } catch (e) {
+          return { ok: false, saw: (e as Error).message.slice(0, 200) };
+        }
+      },
+      { what: `https://${this.appHost}/ via ${address}`, timeoutMs, intervalMs: 2_000 },
+    );
+  }
+
+  /** Stops Pebble, kills the VMs, removes the network (artifacts kept unless `passed`). */
+  async dispose(passed: boolean): Promise<void> {
+    await this.pebble.stop();
+    await this.cluster.dispose({ passed });
+  }
+}
+
+/** A directory for run outputs under out/. */
+export async function outDir(...parts: string[]): Promise<string> {
+  const d = join(REPO, "out", ...parts);
+  await mkdir(d, { recursive: true });
+  return d;
+}

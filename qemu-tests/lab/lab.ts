@@ -1,0 +1,99 @@
+/**
+ * `swarmforge lab up|status|down`: the lab process (lab-main.ts) runs detached and owns
+ * everything; these functions start it and wait for it, read its state, and end it by
+ * its recorded PID, then sweep what a killed lab could have left (VMs of dead owners,
+ * dead runs' namespaces).
+ */
+import { mkdir, open } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { spawnDaemon } from "../../lib/subprocess/index.ts";
+import { waitFor } from "../../lib/wait.ts";
+import { sweep } from "../net/sweep.ts";
+import { sweepVms } from "../vm/sweep.ts";
+import { REPO } from "./lab-cluster.ts";
+import { clearLabState, isLabProcess, LAB_DIR, LAB_LOG, type LabState, readLabState } from "./lab-state.ts";
+
+const MAIN = fileURLToPath(new URL("./lab-main.ts", import.meta.url));
+
+/** Options of {@link labUp}. */
+export interface LabUpOptions {
+  nodes: 1 | 3 | 5;
+  httpPort: number;
+  httpsPort: number;
+  memoryMiB: number;
+  /** How long to wait for ready (TCG: tens of minutes). */
+  timeoutMs: number;
+  /** Called with each new line of the lab log while waiting. */
+  onLog?: (line: string) => void;
+}
+
+/** Starts the lab (or reports the running one) and waits until it is ready or failed. */
+export async function labUp(o: LabUpOptions): Promise<LabState> {
+  const running = await readLabState();
+  if (running && (await isLabProcess(running.pid))) {
+    if (running.nodes !== o.nodes)
+      throw new Error(`a ${running.nodes}-node lab is running (pid ${running.pid}): run lab down first`);
+  } else {
+    await clearLabState();
+    await mkdir(LAB_DIR, { recursive: true });
+    const logFile = await open(LAB_LOG, "w");
+    await logFile.close();
+    const args = ["--import", "tsx", MAIN, "--nodes", String(o.nodes)].concat([
+      "--http-port",
+      String(o.httpPort),
+      "--https-port",
+      String(o.httpsPort),
+      "--memory-mib",
+      String(o.memoryMiB),
+    ]);
+    // Detached, output to the log file through a shell redirect (it must outlive this CLI).
+    const quoted = [process.execPath, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+    spawnDaemon("sh", ["-c", `exec ${quoted} >>'${LAB_LOG}' 2>&1 </dev/null`], { cwd: REPO, detached: true });
+  }
+  let shown = 0;
+  const { readFile } = await import("node:fs/promises");
+  return waitFor(
+    async () => {
+      if (o.onLog) {
+        const lines = (await readFile(LAB_LOG, "utf8").catch(() => "")).split("\n").filter(Boolean);
+        for (const l of lines.slice(shown)) o.onLog(l);
+        shown = lines.length;
+      }
+      const s = await readLabState();
+      if (s?.phase === "ready" || s?.phase === "failed") return { ok: true, value: s };
+      return { ok: false, saw: s ? s.phase : "no state yet" };
+    },
+    { what: "the lab to be ready", timeoutMs: o.timeoutMs, intervalMs: 2_000 },
+  );
+}
+
+/** The running lab's state, with whether its process is alive. */
+export async function labStatus(): Promise<(LabState & { alive: boolean }) | undefined> {
+  const s = await readLabState();
+  return s ? { ...s, alive: await isLabProcess(s.pid) } : undefined;
+}
+
+/** Ends the lab process by its PID (it disposes everything), then sweeps leftovers of a killed lab. */
+export async function labDown(): Promise<{
+  stopped: number | undefined;
+  sweptVms: number;
+  sweptNamespaces: number;
+}> {
+  const s = await readLabState();
+  let stopped: number | undefined;
+  if (s && (await isLabProcess(s.pid))) {
+    process.kill(s.pid, "SIGTERM");
+    stopped = s.pid;
+    const gone = await waitFor(
+      async () =>
+        (await isLabProcess(s.pid)) ? { ok: false, saw: "still running" } : { ok: true, value: true },
+      { what: `lab process ${s.pid} to end`, timeoutMs: 180_000, intervalMs: 1_000 },
+    ).catch(() => false);
+    if (!gone) process.kill(s.pid, "SIGKILL");
+  }
+  // Whatever a killed lab left: only VMs whose owner process is gone, only dead runs' namespaces.
+  const vms = await sweepVms();
+  const net = await sweep();
+  await clearLabState();
+  return { stopped, sweptVms: vms.killed.length, sweptNamespaces: net.namespaces.length };
+}
