@@ -2,9 +2,17 @@
 import type { Command } from "../command.ts";
 import { buildCommand } from "./build.ts";
 import { initCommand } from "./init.ts";
+import { labCommand } from "./lab.ts";
 import { seedCommand } from "./seed.ts";
 import { statusCommand } from "./status.ts";
 import { validateCommand } from "./validate.ts";
 
 /** The registered commands. */
-export const commands: Command[] = [initCommand, validateCommand, buildCommand, seedCommand, statusCommand];
+export const commands: Command[] = [
+  initCommand,
+  validateCommand,
+  buildCommand,
+  seedCommand,
+  statusCommand,
+  labCommand,
+];
