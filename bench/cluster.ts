@@ -1,0 +1,40 @@
+/**
+ * `npm run bench:cluster`: prints the timings the QEMU cluster runs recorded in
+ * out/reports/cluster-*.json (power-on to ready, failover, restore, replacement, cold
+ * start), newest run of each kind first; `--all` prints every report. Measured by the
+ * scenarios (`npm run test:qemu`), not here: this only reads and prints.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { ClusterReport } from "../qemu-tests/lab/report.ts";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const { values } = parseArgs({ options: { all: { type: "boolean", default: false } } });
+const dir = join(repo, "out/reports");
+const files = (await readdir(dir).catch(() => [] as string[]))
+  .filter((f) => f.startsWith("cluster-") && f.endsWith(".json"))
+  .sort()
+  .reverse();
+if (files.length === 0) {
+  process.stdout.write(`no cluster reports in ${dir}: run npm run test:qemu first\n`);
+  process.exit(1);
+}
+const seen = new Set<string>();
+for (const f of files) {
+  const r = JSON.parse(await readFile(join(dir, f), "utf8")) as ClusterReport;
+  if (!values.all && seen.has(r.run)) continue;
+  seen.add(r.run);
+  const lines = [
+    `${r.run}: ${r.nodes} node(s), ${r.memoryMiB} MiB each, ${r.startedAt} .. ${r.finishedAt} (${f})`,
+  ];
+  if (r.image) lines.push(`  image: ${r.image.buildSeconds} s to build or reuse`);
+  for (const s of r.scenarios) {
+    lines.push(`  ${s.scenario} ${s.passed ? "passed" : "FAILED"}`);
+    for (const [what, sec] of Object.entries(s.seconds))
+      lines.push(`    ${what.padEnd(48)} ${String(sec).padStart(7)} s`);
+    for (const n of s.notes) lines.push(`    note: ${n}`);
+  }
+  process.stdout.write(`${lines.join("\n")}\n\n`);
+}
