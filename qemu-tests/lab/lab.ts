@@ -47,7 +47,11 @@ export async function labUp(o: LabUpOptions): Promise<LabState> {
       String(o.memoryMiB),
     ]);
     // Detached, output to the log file through a shell redirect (it must outlive this CLI).
-    const quoted = [process.execPath, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+    // It holds the machine's QEMU lock for its whole life: one VM user at a time.
+    const lock = process.env.SWARMFORGE_QEMU_LOCK ?? "/tmp/swarmforge-qemu.lock";
+    const quoted = ["flock", lock, process.execPath, ...args]
+      .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
+      .join(" ");
     spawnDaemon("sh", ["-c", `exec ${quoted} >>'${LAB_LOG}' 2>&1 </dev/null`], { cwd: REPO, detached: true });
   }
   let shown = 0;
@@ -61,7 +65,7 @@ export async function labUp(o: LabUpOptions): Promise<LabState> {
       }
       const s = await readLabState();
       if (s?.phase === "ready" || s?.phase === "failed") return { ok: true, value: s };
-      return { ok: false, saw: s ? s.phase : "no state yet" };
+      return { ok: false, saw: s ? s.phase : "no state yet (waiting for the QEMU lock or the image build)" };
     },
     { what: "the lab to be ready", timeoutMs: o.timeoutMs, intervalMs: 2_000 },
   );
