@@ -117,8 +117,9 @@ describe("3 netns nodes with real dockerd", () => {
     const seq = await n1.docker.nodeUpdate(self, stale, inspected.Spec).catch((e: unknown) => e);
     expect(isDockerError(seq, "out-of-sequence")).toBe(true);
 
-    const now = await n1.docker.nodeInspect(self);
-    await n1.docker.nodeUpdate(self, now.Version.Index, { ...now.Spec, Role: "manager" });
+    // The node's version moves on by itself (status updates), so promote the way the agent
+    // does: read, change, write, again when someone else wrote in between.
+    await n1.docker.modifyNode(self, (s) => ({ ...s, Role: "manager" }));
     await waitForFormation(n1.docker, { managers: 3 }, { timeoutMs: 60_000 });
     // n3 learns of its promotion a moment after the leader records it.
     await waitFor(
