@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # The whole suite, exactly what CI runs: set-up, type check, lint, schema freshness, then
-# the unit, netns and qemu test projects.
+# the unit, netns and qemu test projects one after the other (the netns and QEMU suites
+# each want the machine's two cores to themselves: TCG guests and real dockerds time out
+# when they share them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npx tsc --noEmit -p tsconfig.json
 npx biome check .
 npx tsx spec/generate-schema.ts --check
-npx vitest run "$@"
+start=$(date +%s)
+for project in unit netns qemu; do
+  echo "== vitest project: $project ($(( $(date +%s) - start )) s so far)" >&2
+  npx vitest run --project "$project" "$@"
+done
+echo "== all test projects passed in $(( $(date +%s) - start )) s" >&2
