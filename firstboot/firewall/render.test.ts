@@ -82,7 +82,7 @@ describe("firewall ruleset", () => {
     expect(other.length).toBeGreaterThan(0);
     for (const r of other) expect(r).toMatch(/^ip saddr @members /);
     expect(other).toContain("ip saddr @members tcp dport { 2377, 7946, 3300, 6789, 7443, 6800-7300 } accept");
-    expect(other).toContain("ip saddr @members udp dport { 7946, 4789 } accept");
+    expect(other).toContain("ip saddr @members udp dport { 7946, 4789, 123 } accept");
     expect(other).toContain("ip saddr @members meta l4proto 112 accept");
     expect(on).toContain("type filter hook input priority filter; policy drop;");
   });

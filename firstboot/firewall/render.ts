@@ -25,6 +25,8 @@ export interface FirewallModel {
 /** Swarm: manager API, gossip, overlay (VXLAN). */
 const SWARM_TCP: PortSpec[] = [2377, 7946];
 const SWARM_UDP: PortSpec[] = [7946, 4789];
+/** NTP: chrony serves the managers' cluster time to members (time-sync phase). */
+const NTP_UDP: PortSpec[] = [123];
 /** Ceph: mon v2 and v1, then the OSD/MGR/MDS range. */
 const CEPH_TCP: PortSpec[] = [3300, 6789, [6800, 7300]];
 const VRRP = 112;
@@ -41,7 +43,7 @@ export function firewallModelFromSpec(
   return {
     publicTcp: [...(spec.image.ssh ? [22] : []), 80, 443],
     memberTcp: [...SWARM_TCP, ...CEPH_TCP, spec.agent.port],
-    memberUdp: [...SWARM_UDP],
+    memberUdp: [...SWARM_UDP, ...NTP_UDP],
     memberProtocols: [VRRP],
     members,
   };
