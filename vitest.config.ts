@@ -27,6 +27,18 @@ export default defineConfig({
         test: {
           name: "qemu",
           include: ["**/*.qemu.test.ts"],
+          exclude: ["node_modules/**", "qemu-tests/scenarios/**"],
+          testTimeout: 3_600_000,
+          hookTimeout: 3_600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // The end-to-end HA stories on booted clusters (tens of minutes under TCG): run by
+        // `npm run test:cluster`, kept out of `npm test` until they fit CI's time limit.
+        test: {
+          name: "cluster",
+          include: ["qemu-tests/scenarios/**/*.qemu.test.ts"],
           exclude: ["node_modules/**"],
           testTimeout: 3_600_000,
           hookTimeout: 3_600_000,
