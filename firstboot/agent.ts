@@ -39,6 +39,9 @@ interface Runtime {
   peers: PeerDirectory;
 }
 
+/** How long phase details (status) are reused before they are computed again. */
+const DETAILS_TTL_MS = 10_000;
+
 /** Runs the agent until `deps.signal` aborts (or one converged round with `opts.once`). */
 export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<void> {
   const { log, signal } = deps;
@@ -65,16 +68,15 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
     now,
   });
 
-  const nodeStatus = async (rt: Runtime | undefined): Promise<NodeStatus> => {
-    let swarm: NodeStatus["swarm"] = null;
-    try {
-      swarm = await deps.swarm.facts(state);
-    } catch (e) {
-      lastError ??= `docker: ${(e as Error).message}`;
-    }
-    const st = state.get();
-    const details: Record<string, unknown> = {};
-    if (rt && !configError)
+  // Phase details run programs (ip, nft, docker, ceph). On a small or emulated node that is
+  // seconds of CPU, and status is asked by every peer every round and written every round:
+  // computed fresh every round it starved the node (QEMU/TCG: peers' TLS handshakes timed
+  // out). So they are computed at most every DETAILS_TTL_MS and shared in between.
+  let detailsCache: { at: number; value: Promise<Record<string, unknown>> } | undefined;
+  const phaseDetails = (rt: Runtime): Promise<Record<string, unknown>> => {
+    if (detailsCache && now() - detailsCache.at < DETAILS_TTL_MS) return detailsCache.value;
+    const value = (async () => {
+      const details: Record<string, unknown> = {};
       await Promise.all(
         phases.map(async (p) => {
           if (!p.status) return;
@@ -85,6 +87,21 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
           }
         }),
       );
+      return details;
+    })();
+    detailsCache = { at: now(), value };
+    return value;
+  };
+
+  const nodeStatus = async (rt: Runtime | undefined): Promise<NodeStatus> => {
+    let swarm: NodeStatus["swarm"] = null;
+    try {
+      swarm = await deps.swarm.facts(state);
+    } catch (e) {
+      lastError ??= `docker: ${(e as Error).message}`;
+    }
+    const st = state.get();
+    const details = rt && !configError ? await phaseDetails(rt) : {};
     return {
       name: rt?.config.node.name ?? "",
       address: rt?.config.node.address ?? "",
@@ -138,7 +155,11 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
 
   const startRuntime = async (config: NodeConfig): Promise<Runtime> => {
     const spec = config.spec;
-    const client = new PeerClient(spec.secrets.clusterSecret, opts.port ?? spec.agent.port);
+    // 10 s per call: a loaded small node (one vCPU, or QEMU without KVM) needs seconds for
+    // a TLS handshake; the client's 3 s default made busy peers look unreachable.
+    const client = new PeerClient(spec.secrets.clusterSecret, opts.port ?? spec.agent.port, {
+      timeoutMs: 10_000,
+    });
     const peers = new PeerDirectory(
       client,
       [

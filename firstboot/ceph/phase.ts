@@ -102,7 +102,7 @@ export class CephPhase implements Phase {
    * Ceph health, quorum, OSDs, MDS and the /var/data mount (status `details.ceph`). Peers
    * ask for status every round and `ceph status` takes seconds on a small node (up to its
    * 20 s timeout without quorum), so the Ceph part is the last answer, refreshed in the
-   * background at most every 5 s; `seenAt` says how old it is.
+   * background at most every 15 s once Ceph converged here; `seenAt` says how old it is.
    */
   async status(ctx: PhaseContext): Promise<{
     mount: MountState;
@@ -113,7 +113,9 @@ export class CephPhase implements Phase {
     const mount = await collectMountState();
     if (!usesCeph(ctx.spec)) return { mount };
     const seen = this.cephSeen;
-    if (!this.cephAsking && (!seen || ctx.now() - seen.at > 5_000)) {
+    // `ceph status` is a Python program that costs seconds of CPU on a small node: only
+    // once this node's Ceph has converged, and at most every 15 s.
+    if (this.lastFull && !this.cephAsking && (!seen || ctx.now() - seen.at > 15_000)) {
       this.cephAsking = true;
       const deps = this.o.deps?.(ctx) ?? nodeCephDeps(nodeLayout(), ctx.log);
       void collectCephStatus(deps)

@@ -44,9 +44,11 @@ export class PeerDirectory {
       [...addresses].map(async (address) => {
         const prev = this.views.get(address);
         try {
+          // 8 s: a busy small node (one vCPU, QEMU without KVM) needs seconds for the TLS
+          // handshake and the status; at 2 s such peers looked unreachable and never formed.
           const status = await this.client.get<NodeStatus>(address, PEER_PATHS.status, {
             attempts: 1,
-            timeoutMs: 2_000,
+            timeoutMs: 8_000,
             ...(signal ? { signal } : {}),
           });
           this.views.set(address, { address, status, name: status.name, lastSeen: this.now() });
