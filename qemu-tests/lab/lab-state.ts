@@ -58,6 +58,7 @@ export async function writeLabState(s: LabState): Promise<void> {
 /** Removes the state file. */
 export async function clearLabState(): Promise<void> {
   await rm(LAB_STATE, { force: true });
+  await rm(`${LAB_STATE}.tmp`, { force: true });
 }
 
 /** True when `pid` is alive and is a lab process (its command line names lab-main). */
