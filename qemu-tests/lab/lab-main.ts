@@ -50,8 +50,10 @@ async function stop(code: number): Promise<never> {
   process.exit(code);
 }
 
-process.once("SIGTERM", () => void stop(0));
-process.once("SIGINT", () => void stop(0));
+// `on`, not `once`: execa's exit hook (signal-exit) re-raises a signal when it finds no other
+// listener, and a `once` listener is already removed by then, so the lab died uncleanly.
+process.on("SIGTERM", () => void stop(0));
+process.on("SIGINT", () => void stop(0));
 
 try {
   log(`building the node image (cached rootfs under /var/cache/swarmforge)`);
