@@ -182,9 +182,17 @@ export class TestNetwork {
     await execIn(this.switchNs, "nft", ["-f", "-"], { input: script, timeoutMs: 10_000 });
   }
 
-  /** Ends a partition: every port reaches every other again. */
+  /**
+   * Ends a partition: every port reaches every other again. Neighbour entries that failed
+   * while cut off are flushed in this network's namespaces, as a link coming back up does;
+   * otherwise the kernel answers EHOSTUNREACH for a few seconds after the heal. (A VM's own
+   * kernel re-resolves on its own schedule, which is what a real node sees.)
+   */
   async heal(): Promise<void> {
     await this.partition([]);
+    for (const ns of this.namespaces) {
+      await execIn(ns, "ip", ["neigh", "flush", "all"], { timeoutMs: 10_000 });
+    }
   }
 
   /** Runs a program inside namespace `ns` (default: the switch namespace). */
