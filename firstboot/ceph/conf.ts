@@ -26,6 +26,39 @@ export interface CephConfInput {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/**
+ * mgr modules never loaded. Every module is imported at mgr start even when it is off, and
+ * the always-on ones run their loops: on a small node (or an emulated one) that is most of
+ * the mgr's CPU. Kept: status, volumes, orchestrator (CephFS), crash, devicehealth,
+ * pg_autoscaler, balancer. Dropped: HTTP endpoints (dashboard, restful, prometheus), data
+ * exporters (telemetry, influx, telegraf, zabbix), RBD (not used), progress (only the bars
+ * in `ceph -s`), test modules. See docs/ceph.md.
+ */
+export const DISABLED_MGR_MODULES = [
+  "alerts",
+  "dashboard",
+  "diskprediction_local",
+  "influx",
+  "insights",
+  "iostat",
+  "k8sevents",
+  "localpool",
+  "mirroring",
+  "nfs",
+  "osd_perf_query",
+  "osd_support",
+  "prometheus",
+  "restful",
+  "rook",
+  "selftest",
+  "snap_schedule",
+  "stats",
+  "telegraf",
+  "test_orchestrator",
+  "zabbix",
+  "cephadm",
+] as const;
+
 /** The smallest osd_memory_target Ceph accepts without warnings (896 MiB). */
 export const MIN_OSD_MEMORY_TARGET = 896 * 1024 * 1024;
 
@@ -61,6 +94,12 @@ export function cephConfSections(i: CephConfInput): ConfSections {
       mon_allow_pool_delete: false,
       // Replicas on distinct hosts (1 = host), so a node failure costs at most one copy.
       osd_crush_chooseleaf_type: 1,
+      // Read by the monitors when they make the first mgr map: no module switched on beyond
+      // the always-on ones (Ceph's default list starts restful, iostat and nfs).
+      mgr_initial_modules: "",
+    },
+    mgr: {
+      mgr_disabled_modules: DISABLED_MGR_MODULES.join(" "),
     },
     osd: {
       crush_location: `root=default host=${i.node.name}`,
