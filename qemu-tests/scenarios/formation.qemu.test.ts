@@ -5,8 +5,8 @@
  * ACME server in the test namespace, a demo app deployed through a manager over SSH.
  * Nodes are inspected as a user would: the agents' status API and SSH with the run's key.
  *
- * Run holding the QEMU lock:
- *   flock /tmp/swarmforge-qemu.lock npx vitest run --project qemu qemu-tests/scenarios/formation.qemu.test.ts
+ * Run holding the QEMU lock (the harness does not take it):
+ *   flock /tmp/swarmforge-qemu.lock npx vitest run --project cluster qemu-tests/scenarios/formation.qemu.test.ts
  */
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { waitFor } from "../../lib/wait.ts";
@@ -21,7 +21,7 @@ const report = new ReportWriter("3-nodes", 3, MEMORY_MIB);
 let lab: LabCluster;
 let failed = false;
 /** Later stories need the formed cluster; when formation failed they are skipped, not run into timeouts. */
-const formed = false;
+let formed = false;
 
 function track<T>(scenario: string, fn: (ctx: TestContext) => Promise<T>): (ctx: TestContext) => Promise<T> {
   return async (ctx) => {
@@ -186,6 +186,7 @@ describe("3-node cluster on the real image", () => {
       // Only 80, 443 and 22 answer from outside the cluster (the test bridge is no member).
       for (const n of all)
         expect(await scanTcp(lab.cluster.net.switchNs, lab.cluster.address(n))).toEqual([22, 80, 443]);
+      formed = true;
     }),
     90 * MIN,
   );

@@ -4,7 +4,7 @@
  * the VIP, HTTP redirected, only 80/443/22 open from outside.
  *
  * Run holding the QEMU lock:
- *   flock /tmp/swarmforge-qemu.lock npx vitest run --project qemu qemu-tests/scenarios/single-node.qemu.test.ts
+ *   flock /tmp/swarmforge-qemu.lock npx vitest run --project cluster qemu-tests/scenarios/single-node.qemu.test.ts
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildLabImage, LabCluster, REPO } from "../lab/lab-cluster.ts";
