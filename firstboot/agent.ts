@@ -238,7 +238,10 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
         const ctx = context(runtime);
         try {
           await runtime.peers.refresh(signal);
-          const r = await runRound(phases, ctx);
+          // Until the node first converged, its status names the phase in progress.
+          const r = await runRound(phases, ctx, (progress) => {
+            if (lastRound.current !== "reconciling") lastRound = progress;
+          });
           lastRound = { phases: r.phases, current: r.current };
           if (r.error && r.error !== lastError) log.error(r.error);
           lastError = r.error;

@@ -91,8 +91,11 @@ describe("phase runner", () => {
     expect(r1.error).toBe("swarm: docker is down");
     expect(r1.phases[0]).toEqual({ name: "swarm", status: "failed", detail: "swarm: docker is down" });
     fail = false;
-    const r2 = await runRound(phases, c);
+    const heard: string[] = [];
+    const r2 = await runRound(phases, c, (p) => heard.push(`${p.current}:${p.phases.map((x) => x.status)}`));
     expect(r2).toMatchObject({ current: "reconciling", error: null });
+    // The progress callback names each phase as it starts, with what is done before it.
+    expect(heard).toEqual(["swarm:pending,pending", "ingress:done,pending"]);
     expect(Object.keys(c.state.get().journal).sort()).toEqual(["ingress", "swarm"]);
   });
 });

@@ -13,11 +13,20 @@ export interface RoundResult {
   error: string | null;
 }
 
-/** Runs one round over `phases` (already in order). */
-export async function runRound(phases: readonly Phase[], ctx: PhaseContext): Promise<RoundResult> {
+/**
+ * Runs one round over `phases` (already in order). `onPhase` hears which phase starts, with
+ * the statuses so far: a first round on a slow node takes many minutes, and the node's
+ * status should say where it is meanwhile.
+ */
+export async function runRound(
+  phases: readonly Phase[],
+  ctx: PhaseContext,
+  onPhase?: (progress: RoundResult) => void,
+): Promise<RoundResult> {
   const out: PhaseStatus[] = phases.map((p) => ({ name: p.name, status: "pending" }));
   for (const [i, phase] of phases.entries()) {
     ctx.signal.throwIfAborted();
+    onPhase?.({ phases: [...out], current: phase.name, error: null });
     try {
       const r = await phase.converge(ctx);
       if (r.status === "waiting") {
