@@ -8,6 +8,7 @@ import { readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
+import { afterEach } from "vitest";
 import { stringify } from "yaml";
 import type { SwarmNode } from "../../firstboot/docker/types.ts";
 import { waitFor } from "../../lib/wait.ts";
@@ -110,6 +111,23 @@ export async function createAgentCluster(o: AgentClusterOptions): Promise<AgentC
   });
   for (const n of cluster.nodes) await writeNodeConfig(n, spec);
   return { cluster, spec, secret: spec.secrets.clusterSecret };
+}
+
+/**
+ * For a test file: each test makes one agent cluster with the returned function, and it is
+ * destroyed after the test (its logs kept, and their path printed, when the test failed).
+ */
+export function useAgentClusters(): (o: AgentClusterOptions) => Promise<AgentCluster> {
+  let current: AgentCluster | undefined;
+  afterEach(async (ctx) => {
+    const report = await current?.cluster.destroy({ keepLogs: ctx.task.result?.state === "fail" });
+    if (report?.keptLogs) console.log(`logs kept in ${report.keptLogs}`);
+    current = undefined;
+  });
+  return async (o) => {
+    current = await createAgentCluster(o);
+    return current;
+  };
 }
 
 /** Writes `node.yaml` (mode 0600) for a node from the spec. */

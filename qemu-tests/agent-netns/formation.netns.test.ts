@@ -2,23 +2,11 @@
  * Formation with the real agent on real dockerd in namespaces: one start command per
  * node, in any order, including the creator started last.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "../../lib/wait.ts";
-import {
-  type AgentCluster,
-  createAgentCluster,
-  expectedRoles,
-  swarmPicture,
-  waitForSwarm,
-} from "./agent-cluster.ts";
+import { expectedRoles, swarmPicture, useAgentClusters, waitForSwarm } from "./agent-cluster.ts";
 
-let current: AgentCluster | undefined;
-afterEach(async (ctx) => {
-  const failed = ctx.task.result?.state === "fail";
-  const report = await current?.cluster.destroy({ keepLogs: failed });
-  if (report?.keptLogs) console.log(`logs kept in ${report.keptLogs}`);
-  current = undefined;
-});
+const startCluster = useAgentClusters();
 
 const cases: Array<[number, string, (n: number) => number[]]> = [
   [1, "one node", () => [1]],
@@ -29,7 +17,7 @@ const cases: Array<[number, string, (n: number) => number[]]> = [
 
 describe("agents form one swarm", () => {
   it.each(cases)("%i node(s), %s", async (n, _what, order) => {
-    current = await createAgentCluster({ nodes: n, label: `formation-${n}` });
+    const current = await startCluster({ nodes: n, label: `formation-${n}` });
     const { cluster } = current;
     await Promise.all(cluster.nodes.map((x) => cluster.startDockerd(x)));
     const t0 = performance.now();

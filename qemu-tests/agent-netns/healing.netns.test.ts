@@ -3,24 +3,19 @@
  * replacement for the creator joins the existing swarm; in 5 nodes a manager stopped for
  * good is replaced by a promoted worker.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SwarmNode } from "../../firstboot/docker/types.ts";
 import { waitFor } from "../../lib/wait.ts";
 import { describeNodes } from "../netns/swarm-wait.ts";
 import {
   type AgentCluster,
-  createAgentCluster,
   expectedRoles,
   swarmPicture,
+  useAgentClusters,
   waitForSwarm,
 } from "./agent-cluster.ts";
 
-let current: AgentCluster | undefined;
-afterEach(async (ctx) => {
-  const report = await current?.cluster.destroy({ keepLogs: ctx.task.result?.state === "fail" });
-  if (report?.keptLogs) console.log(`logs kept in ${report.keptLogs}`);
-  current = undefined;
-});
+const startCluster = useAgentClusters();
 
 function waitForNodes(
   c: AgentCluster,
@@ -41,7 +36,7 @@ function waitForNodes(
 
 describe("healing", () => {
   it("a rebooted creator keeps its identity; a wiped node rejoins, its stale entry is removed, managers back to 3 (also the creator)", async () => {
-    current = await createAgentCluster({ nodes: 3, label: "wipe" });
+    const current = await startCluster({ nodes: 3, label: "wipe" });
     const { cluster } = current;
     await cluster.startAll();
     const formed = await waitForSwarm(cluster, expectedRoles(3, 3));
@@ -74,7 +69,7 @@ describe("healing", () => {
   });
 
   it("5 nodes: a manager stopped for good is replaced by a promoted worker", async () => {
-    current = await createAgentCluster({ nodes: 5, label: "promote", managerGraceMs: 10_000 });
+    const current = await startCluster({ nodes: 5, label: "promote", managerGraceMs: 10_000 });
     const { cluster } = current;
     await cluster.startAll();
     await waitForSwarm(cluster, expectedRoles(5, 3));

@@ -4,21 +4,10 @@
  * one swarm may exist; once healed, exactly one with all three nodes. Also: agents
  * killed at random points during formation converge after a restart.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  type AgentCluster,
-  createAgentCluster,
-  expectedRoles,
-  swarmPicture,
-  waitForSwarm,
-} from "./agent-cluster.ts";
+import { describe, expect, it } from "vitest";
+import { expectedRoles, swarmPicture, useAgentClusters, waitForSwarm } from "./agent-cluster.ts";
 
-let current: AgentCluster | undefined;
-afterEach(async (ctx) => {
-  const report = await current?.cluster.destroy({ keepLogs: ctx.task.result?.state === "fail" });
-  if (report?.keptLogs) console.log(`logs kept in ${report.keptLogs}`);
-  current = undefined;
-});
+const startCluster = useAgentClusters();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const shuffle = <T>(a: T[]): T[] =>
@@ -30,7 +19,7 @@ const shuffle = <T>(a: T[]): T[] =>
 describe("partition 2|1 during first boot", () => {
   // Which node is cut off: the creator (n1) and a non-creator, twice each, random timing.
   it.each([1, 3, 1, 2])("node n%i cut off, then healed: one swarm of three", async (isolated) => {
-    current = await createAgentCluster({ nodes: 3, label: `partition-n${isolated}` });
+    const current = await startCluster({ nodes: 3, label: `partition-n${isolated}` });
     const { cluster } = current;
     await Promise.all(cluster.nodes.map((n) => cluster.startDockerd(n)));
     await cluster.cutLink(isolated);
@@ -57,7 +46,7 @@ describe("partition 2|1 during first boot", () => {
 
 describe("agents killed during formation", () => {
   it.each([1, 2])("run %i: random SIGKILLs and restarts, then one swarm", async () => {
-    current = await createAgentCluster({ nodes: 3, label: "kill" });
+    const current = await startCluster({ nodes: 3, label: "kill" });
     const { cluster } = current;
     await Promise.all(cluster.nodes.map((n) => cluster.startDockerd(n)));
     for (const n of shuffle([1, 2, 3])) await cluster.startAgent(n);
