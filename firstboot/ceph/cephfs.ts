@@ -4,33 +4,33 @@
  */
 
 import type { ClusterSpec } from "../../spec/schema.ts";
-import { cephCli, cephJson } from "./cli.ts";
 import type { StepResult } from "./daemons.ts";
 import type { CephDeps } from "./deps.ts";
 import { writeWithMode } from "./files.ts";
+import { type MonCommand, monCommand, monCommands, monJson } from "./mon-client.ts";
 import { CEPHFS_CLIENT, CEPHFS_DATA_POOL, CEPHFS_METADATA_POOL, CEPHFS_NAME } from "./topology.ts";
 
 /** Initial placement groups; the autoscaler (on by default in Pacific) adjusts them later. */
 const PG_METADATA = 16;
 const PG_DATA = 32;
 
-/** The ceph commands that create the file system's pools and the file system (pure). */
-export function fileSystemCommands(spec: ClusterSpec): string[][] {
+/** The monitor commands that create the file system's pools and the file system (pure). */
+export function fileSystemCommands(spec: ClusterSpec): MonCommand[] {
   const { poolSize, poolMinSize } = spec.storage.ceph;
-  const pool = (name: string, pgs: number) => [
-    ["osd", "pool", "create", name, String(pgs)],
-    ["osd", "pool", "set", name, "size", String(poolSize)],
-    ["osd", "pool", "set", name, "min_size", String(poolMinSize)],
+  const pool = (name: string, pgs: number): MonCommand[] => [
+    { prefix: "osd pool create", pool: name, pg_num: pgs },
+    { prefix: "osd pool set", pool: name, var: "size", val: String(poolSize) },
+    { prefix: "osd pool set", pool: name, var: "min_size", val: String(poolMinSize) },
   ];
   return [
     ...pool(CEPHFS_METADATA_POOL, PG_METADATA),
     ...pool(CEPHFS_DATA_POOL, PG_DATA),
-    ["fs", "new", CEPHFS_NAME, CEPHFS_METADATA_POOL, CEPHFS_DATA_POOL],
+    { prefix: "fs new", fs_name: CEPHFS_NAME, metadata: CEPHFS_METADATA_POOL, data: CEPHFS_DATA_POOL },
   ];
 }
 
 async function hasFileSystem(deps: CephDeps): Promise<boolean> {
-  const list = await cephJson<{ name: string }[]>(deps, ["fs", "ls"]);
+  const list = await monJson<{ name: string }[]>(deps, { prefix: "fs ls" });
   return list.some((f) => f.name === CEPHFS_NAME);
 }
 
@@ -40,7 +40,7 @@ export async function ensureFileSystem(deps: CephDeps, spec: ClusterSpec): Promi
   deps.log.info(`ceph: creating file system ${CEPHFS_NAME}`);
   try {
     // `osd pool create` of an existing pool succeeds; `fs new` of an existing fs does not.
-    for (const args of fileSystemCommands(spec)) await cephCli(deps, args);
+    for (const cmd of fileSystemCommands(spec)) await monCommand(deps, cmd);
   } catch (e) {
     // Another manager may have created it in the meantime.
     if (await hasFileSystem(deps)) return "kept";
@@ -55,11 +55,12 @@ export async function ensureFileSystem(deps: CephDeps, spec: ClusterSpec): Promi
  */
 export async function ensureClientSecret(deps: CephDeps): Promise<void> {
   const entity = `client.${CEPHFS_CLIENT}`;
-  const existing = await cephCli(deps, ["auth", "get", entity], { reject: false });
-  if (existing.exitCode !== 0) {
+  const printKey: MonCommand = { prefix: "auth print-key", entity };
+  let [key] = await monCommands(deps, [printKey]);
+  if (key?.ret !== 0) {
     deps.log.info(`ceph: creating ${entity} for ${CEPHFS_NAME}`);
-    await cephCli(deps, ["fs", "authorize", CEPHFS_NAME, entity, "/", "rw"]);
+    await monCommand(deps, { prefix: "fs authorize", filesystem: CEPHFS_NAME, entity, caps: ["/", "rw"] });
+    key = await monCommand(deps, printKey);
   }
-  const key = await cephCli(deps, ["auth", "print-key", entity]);
-  await writeWithMode(deps.layout.secretPath, `${key.stdout.trim()}\n`, 0o600);
+  await writeWithMode(deps.layout.secretPath, `${key.out.toString("utf8").trim()}\n`, 0o600);
 }

@@ -2,8 +2,9 @@
  * Reading the cluster maps the removal planner needs (JSON from the ceph CLI) and
  * carrying out a removal plan.
  */
-import { cephCli, cephJson } from "./cli.ts";
+
 import type { CephDeps } from "./deps.ts";
+import { monCommand, monJsonBatch } from "./mon-client.ts";
 import type { ClusterMaps, RemovalPlan } from "./removal-plan.ts";
 
 /** The raw JSON documents {@link parseClusterMaps} reads. */
@@ -52,16 +53,25 @@ export function parseClusterMaps(j: ClusterMapsJson): ClusterMaps {
 
 /** Reads the maps from the cluster. */
 export async function collectClusterMaps(deps: CephDeps): Promise<ClusterMaps> {
-  const get = <T>(...args: string[]) => cephJson<T>(deps, args);
+  // One connection for all seven maps (see mon-client.ts for what a `ceph` call costs).
+  const [monDump, quorumStatus, osdDump, osdTree, authLs, mgrDump, fsDump] = await monJsonBatch(deps, [
+    { prefix: "mon dump" },
+    { prefix: "quorum_status" },
+    { prefix: "osd dump" },
+    { prefix: "osd tree" },
+    { prefix: "auth ls" },
+    { prefix: "mgr dump" },
+    { prefix: "fs dump" },
+  ]);
   return parseClusterMaps({
-    monDump: await get("mon", "dump"),
-    quorumStatus: await get("quorum_status"),
-    osdDump: await get("osd", "dump"),
-    osdTree: await get("osd", "tree"),
-    authLs: await get("auth", "ls"),
-    mgrDump: await get("mgr", "dump"),
-    fsDump: await get("fs", "dump"),
-  });
+    monDump,
+    quorumStatus,
+    osdDump,
+    osdTree,
+    authLs,
+    mgrDump,
+    fsDump,
+  } as Parameters<typeof parseClusterMaps>[0]);
 }
 
 /** Carries out a removal plan, step by step, logging each with its reason. */
@@ -70,19 +80,19 @@ export async function applyRemoval(deps: CephDeps, plan: RemovalPlan): Promise<v
     switch (s.kind) {
       case "mon-remove":
         deps.log.info(`ceph: removing monitor ${s.name}: ${s.reason}`);
-        await cephCli(deps, ["mon", "remove", s.name]);
+        await monCommand(deps, { prefix: "mon remove", name: s.name });
         break;
       case "osd-purge":
         deps.log.info(`ceph: purging osd.${s.id}: ${s.reason}`);
-        await cephCli(deps, ["osd", "purge", String(s.id), "--yes-i-really-mean-it"]);
+        await monCommand(deps, { prefix: "osd purge", id: s.id, yes_i_really_mean_it: true, _mgr: true });
         break;
       case "crush-remove-host":
         deps.log.info(`ceph: removing CRUSH host ${s.name}: ${s.reason}`);
-        await cephCli(deps, ["osd", "crush", "remove", s.name]);
+        await monCommand(deps, { prefix: "osd crush remove", name: s.name });
         break;
       case "auth-del":
         deps.log.info(`ceph: deleting key ${s.entity}: ${s.reason}`);
-        await cephCli(deps, ["auth", "del", s.entity]);
+        await monCommand(deps, { prefix: "auth del", entity: s.entity });
         break;
     }
   }

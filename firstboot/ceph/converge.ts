@@ -7,10 +7,10 @@
  */
 import { waitFor } from "../../lib/wait.ts";
 import { ensureClientSecret, ensureFileSystem } from "./cephfs.ts";
-import { cephJson } from "./cli.ts";
 import { applyRemoval, collectClusterMaps } from "./cluster-maps.ts";
 import { type CephNodeInput, ensureMds, ensureMgr, ensureMonitor, writeNodeFiles } from "./daemons.ts";
 import type { CephDeps } from "./deps.ts";
+import { monJson } from "./mon-client.ts";
 import { ensureOsds, type OsdOutcome, refusalError } from "./osds.ts";
 import { planRemoval, type RemovalPlan } from "./removal-plan.ts";
 import { isMonitorNode } from "./topology.ts";
@@ -37,7 +37,7 @@ export async function waitForQuorum(
 ): Promise<string[]> {
   return waitFor(
     async () => {
-      const q = await cephJson<{ quorum_names?: string[] }>(deps, ["quorum_status"]);
+      const q = await monJson<{ quorum_names?: string[] }>(deps, { prefix: "quorum_status" });
       const names = q.quorum_names ?? [];
       return names.length > 0 ? { ok: true, value: names } : { ok: false, saw: "no quorum" };
     },

@@ -5,13 +5,13 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ClusterSpec, NodeSpec } from "../../spec/schema.ts";
-import { cephCli } from "./cli.ts";
 import type { ConfSections } from "./conf.ts";
 import { renderCephConf } from "./conf.ts";
 import type { CephDeps } from "./deps.ts";
 import { chownCeph, exists, writeWithMode } from "./files.ts";
 import { clusterArgs } from "./layout.ts";
 import type { CephBootstrapMaterial } from "./material.ts";
+import { monCommand, monCommands } from "./mon-client.ts";
 
 /** What the per-node steps work from. */
 export interface CephNodeInput {
@@ -76,8 +76,10 @@ export async function ensureMonitor(deps: CephDeps, i: CephNodeInput): Promise<S
       await writeWithMode(keyring, i.material.monKeyring, 0o600);
     } else {
       // Joining: the current monmap and mon. key come from the quorum (written to files, not argv).
-      await cephCli(deps, ["mon", "getmap", "-o", monmap]);
-      await cephCli(deps, ["auth", "get", "mon.", "-o", keyring]);
+      const map = await monCommand(deps, { prefix: "mon getmap" });
+      const key = await monCommand(deps, { prefix: "auth get", entity: "mon." });
+      await writeWithMode(monmap, map.out, 0o600);
+      await writeWithMode(keyring, key.out, 0o600);
     }
     await chownCeph(deps.run, scratch, dir);
     deps.log.info(`ceph: creating monitor ${name} (${mode})`);
@@ -108,12 +110,11 @@ export async function ensureMonitor(deps: CephDeps, i: CephNodeInput): Promise<S
 
 /** True when the monitors have a quorum right now (asked with a short timeout). */
 async function quorumAnswers(deps: CephDeps): Promise<boolean> {
-  const r = await cephCli(deps, ["--connect-timeout", "5", "quorum_status", "--format", "json"], {
-    reject: false,
-    timeoutMs: 15_000,
-  }).catch(() => undefined);
-  if (r?.exitCode !== 0) return false;
-  return ((JSON.parse(r.stdout) as { quorum_names?: string[] }).quorum_names ?? []).length > 0;
+  const [r] = await monCommands(deps, [{ prefix: "quorum_status", format: "json" }], { timeoutS: 5 }).catch(
+    () => [],
+  );
+  if (r?.ret !== 0) return false;
+  return ((JSON.parse(r.out.toString("utf8")) as { quorum_names?: string[] }).quorum_names ?? []).length > 0;
 }
 
 /** Creates the key of a mgr or MDS beside this node's monitor (once) and starts it. */
@@ -129,9 +130,9 @@ async function ensureKeyedDaemon(
   if (!(await exists(keyring))) {
     deps.log.info(`ceph: creating ${kind}.${name}`);
     // get-or-create prints the keyring on stdout: the key never appears on a command line.
-    const r = await cephCli(deps, ["auth", "get-or-create", `${kind}.${name}`, ...caps]);
+    const r = await monCommand(deps, { prefix: "auth get-or-create", entity: `${kind}.${name}`, caps });
     await mkdir(dir, { recursive: true });
-    await writeWithMode(keyring, r.stdout, 0o600);
+    await writeWithMode(keyring, r.out, 0o600);
     await chownCeph(deps.run, dir);
     result = "created";
   }

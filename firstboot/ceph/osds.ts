@@ -4,11 +4,12 @@
  * ceph-volume@lvm units that bring them back at boot.
  */
 import { UserError } from "../../lib/errors.ts";
-import { cephJson, cephVolume } from "./cli.ts";
+import { cephVolume } from "./cli.ts";
 import type { CephNodeInput } from "./daemons.ts";
 import type { CephDeps } from "./deps.ts";
 import { type DiskDecision, decideDisk } from "./disk-decision.ts";
 import { inspectDisk, parseLvmList, parseRawList } from "./disk-inspect.ts";
+import { monJson } from "./mon-client.ts";
 import { collectMountState } from "./status.ts";
 
 /** What happened to one disk. */
@@ -35,7 +36,7 @@ export async function ensureOsds(
   i: CephNodeInput,
   throwOnRefusal = true,
 ): Promise<OsdOutcome[]> {
-  const dump = await cephJson<OsdDump>(deps, ["osd", "dump"]);
+  const dump = await monJson<OsdDump>(deps, { prefix: "osd dump" });
   const policy = {
     clusterFsid: i.material.fsid,
     allowWipe: i.spec.storage.ceph.allowWipe,

@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type { CephDeps } from "./deps.ts";
-import { clusterArgs } from "./layout.ts";
+import { monCommands } from "./mon-client.ts";
 import { DATA_DIR } from "./mount-units.ts";
 
 /** Ceph as this node sees it. */
@@ -96,13 +96,18 @@ function unescapeMount(s: string): string {
 
 /** Asks the cluster for its status (admin key, 20 s budget). */
 export async function collectCephStatus(deps: CephDeps): Promise<CephStatus> {
-  const ceph = (args: string[]) =>
-    deps.run("ceph", [...clusterArgs(deps.layout), "--connect-timeout", "15", ...args, "--format", "json"], {
-      timeoutMs: 20_000,
-    });
-  const status = await ceph(["status"]);
-  const sync = await ceph(["time-sync-status"]);
-  return parseCephStatus(status.stdout, sync.stdout);
+  const [status, sync] = await monCommands(
+    deps,
+    [
+      { prefix: "status", format: "json" },
+      { prefix: "time-sync-status", format: "json" },
+    ],
+    { timeoutS: 15 },
+  );
+  if (!status || status.ret !== 0) throw new Error(`ceph status: ${status?.status.trim() || "no answer"}`);
+  if (!sync || sync.ret !== 0)
+    throw new Error(`ceph time-sync-status: ${sync?.status.trim() || "no answer"}`);
+  return parseCephStatus(status.out.toString("utf8"), sync.out.toString("utf8"));
 }
 
 /** Reads the mount state of /var/data on this machine. */
