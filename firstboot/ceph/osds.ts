@@ -45,6 +45,12 @@ export async function ensureOsds(
   const env = { CEPH_CONF: deps.layout.confPath, ...deps.cephVolumeEnv };
   const outcomes: OsdOutcome[] = [];
   for (const device of i.node.disks) {
+    const cacheKey = `${deps.layout.confPath}|${device}`;
+    const seen = settled.get(cacheKey);
+    if (seen && (await allRunning(deps, seen.osdIds))) {
+      outcomes.push(seen);
+      continue;
+    }
     const facts = await inspectDisk(deps.run, device, env);
     const decision = decideDisk(facts, policy);
     let osdIds: number[] = [];
@@ -66,11 +72,29 @@ export async function ensureOsds(
         ({ osdIds, osdUuids } = await create(deps, device));
         break;
     }
-    outcomes.push({ device, decision, osdIds, osdUuids });
+    const outcome = { device, decision, osdIds, osdUuids };
+    outcomes.push(outcome);
+    if (decision.action !== "refuse" && osdIds.length > 0) settled.set(cacheKey, outcome);
+    else settled.delete(cacheKey);
   }
   const refused = refusalError(outcomes);
   if (refused && throwOnRefusal) throw refused;
   return outcomes;
+}
+
+/**
+ * Disks this agent brought to running OSDs, by conf and device. While their ceph-osd units
+ * run, later rounds skip the disk inspection and activation (three ceph-volume runs, each
+ * a Python program that costs tens of seconds of CPU on a small or emulated node). A disk
+ * swapped under a running OSD makes that OSD fail, and the next round inspects it again.
+ */
+const settled = new Map<string, OsdOutcome>();
+
+async function allRunning(deps: CephDeps, ids: readonly number[]): Promise<boolean> {
+  const isRunning = deps.daemons.isRunning;
+  if (!isRunning || ids.length === 0) return false;
+  for (const id of ids) if (!(await isRunning("osd", String(id)))) return false;
+  return true;
 }
 
 /** The first refused disk as a UserError (code, message naming the disk, fix), if any. */

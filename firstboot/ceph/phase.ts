@@ -23,6 +23,9 @@ import { type CephBootstrapMaterial, createBootstrapMaterial, parseBootstrapMate
 import { type CephStatus, collectCephStatus, collectMountState, type MountState } from "./status.ts";
 import { managerNodes, usesCeph } from "./topology.ts";
 
+/** How often the Ceph part of the node's status is asked again (it is seconds of CPU). */
+const STATUS_EVERY_MS = 60_000;
+
 /** The peer route other agents call for the material: `POST /v1/ceph/material`. */
 export const MATERIAL_ROUTE = "material";
 const MATERIAL_PATH = `/v1/ceph/${MATERIAL_ROUTE}`;
@@ -38,8 +41,9 @@ export interface CephPhaseOptions {
   quorumTimeoutMs?: number;
   /**
    * After a full converge, rounds within this time only check that /var/data is still
-   * CephFS-mounted (default 60 s): a full round runs a dozen ceph and ceph-volume calls,
-   * which take tens of seconds on a small or emulated node.
+   * CephFS-mounted (default 180 s): a full round still runs about five librados batches,
+   * each seconds of CPU on a small or emulated node. Removal of a replaced node's monitor
+   * and OSDs therefore happens within about three minutes of the newcomer's OSDs coming up.
    */
   fullEveryMs?: number;
 }
@@ -67,7 +71,7 @@ export class CephPhase implements Phase {
       return { status: "done", detail: "single node: /var/data is a local directory" };
     }
     const last = this.lastFull;
-    if (last && ctx.now() - last.at < (this.o.fullEveryMs ?? 60_000)) {
+    if (last && ctx.now() - last.at < (this.o.fullEveryMs ?? 180_000)) {
       const m = await collectMountState();
       if (m.mounted && m.fstype === "ceph") return { status: "done", detail: last.detail };
     }
@@ -102,7 +106,7 @@ export class CephPhase implements Phase {
    * Ceph health, quorum, OSDs, MDS and the /var/data mount (status `details.ceph`). Peers
    * ask for status every round and `ceph status` takes seconds on a small node (up to its
    * 20 s timeout without quorum), so the Ceph part is the last answer, refreshed in the
-   * background at most every 15 s once Ceph converged here; `seenAt` says how old it is.
+   * background at most every 60 s once Ceph converged here; `seenAt` says how old it is.
    */
   async status(ctx: PhaseContext): Promise<{
     mount: MountState;
@@ -114,8 +118,8 @@ export class CephPhase implements Phase {
     if (!usesCeph(ctx.spec)) return { mount };
     const seen = this.cephSeen;
     // `ceph status` is a Python program that costs seconds of CPU on a small node: only
-    // once this node's Ceph has converged, and at most every 15 s.
-    if (this.lastFull && !this.cephAsking && (!seen || ctx.now() - seen.at > 15_000)) {
+    // once this node's Ceph has converged, and at most every 60 s.
+    if (this.lastFull && !this.cephAsking && (!seen || ctx.now() - seen.at > STATUS_EVERY_MS)) {
       this.cephAsking = true;
       const deps = this.o.deps?.(ctx) ?? nodeCephDeps(nodeLayout(), ctx.log);
       void collectCephStatus(deps)
