@@ -107,8 +107,8 @@ export async function monCommand(deps: CephDeps, cmd: MonCommand, o?: MonCommand
 
 /** Sends one command with `format: json` and parses the answer. */
 export async function monJson<T>(deps: CephDeps, cmd: MonCommand, o?: MonCommandOptions): Promise<T> {
-  const r = await monCommand(deps, { ...cmd, format: "json" }, o);
-  return JSON.parse(r.out.toString("utf8")) as T;
+  const [answer] = await monJsonBatch(deps, [cmd], o);
+  return answer as T;
 }
 
 /** Sends several `format: json` commands in one connection and parses every answer. */

@@ -104,9 +104,8 @@ export async function collectCephStatus(deps: CephDeps): Promise<CephStatus> {
     ],
     { timeoutS: 15 },
   );
-  if (!status || status.ret !== 0) throw new Error(`ceph status: ${status?.status.trim() || "no answer"}`);
-  if (!sync || sync.ret !== 0)
-    throw new Error(`ceph time-sync-status: ${sync?.status.trim() || "no answer"}`);
+  if (status?.ret !== 0) throw new Error(`ceph status: ${status?.status.trim() || "no answer"}`);
+  if (sync?.ret !== 0) throw new Error(`ceph time-sync-status: ${sync?.status.trim() || "no answer"}`);
   return parseCephStatus(status.out.toString("utf8"), sync.out.toString("utf8"));
 }
 

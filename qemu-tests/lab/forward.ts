@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { type Daemon, spawnDaemon } from "../../lib/subprocess/index.ts";
 import { waitFor } from "../../lib/wait.ts";
 import { inNamespace } from "../net/netns.ts";
+import { splice } from "./splice.ts";
 
 const RELAY = fileURLToPath(new URL("./relay-main.ts", import.meta.url));
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -52,16 +53,7 @@ export async function startForwarding(
   const servers: Server[] = [];
   for (const f of forwards) {
     const server = createServer((client) => {
-      const upstream = connect(sock(f));
-      client.pipe(upstream).pipe(client);
-      const close = () => {
-        client.destroy();
-        upstream.destroy();
-      };
-      client.once("error", close);
-      upstream.once("error", close);
-      client.once("close", close);
-      upstream.once("close", close);
+      splice(client, connect(sock(f)));
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

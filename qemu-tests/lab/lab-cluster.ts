@@ -16,6 +16,7 @@ import { waitFor } from "../../lib/wait.ts";
 import { type ClusterSpec, exampleSpec, parseSpecValue } from "../../spec/index.ts";
 import { probeAddress } from "../cluster/probe-address.ts";
 import { TestCluster } from "../cluster/test-cluster.ts";
+import { execIn } from "../net/netns.ts";
 import { type Pebble, preparePebble, startPebble } from "./pebble.ts";
 import { makeSshKey, type SshKey, sshRun } from "./ssh.ts";
 
@@ -152,6 +153,27 @@ export class LabCluster {
       resolve: [{ host: this.appHost, port: 443, address }],
       timeoutMs,
     });
+  }
+
+  /** Plain-HTTP GET of the app through the VIP, not following redirects: "CODE LOCATION". */
+  async httpRedirect(path = "/"): Promise<string> {
+    const r = await execIn(
+      this.cluster.net.switchNs,
+      "curl",
+      [
+        "-sS",
+        "--noproxy",
+        "*",
+        "--max-time",
+        "10",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code} %{redirect_url}",
+      ].concat(["--resolve", `${this.appHost}:80:${this.spec.network.vip}`, `http://${this.appHost}${path}`]),
+      { timeoutMs: 20_000 },
+    );
+    return r.stdout;
   }
 
   /** Waits until every agent in `nodes` has converged all its phases. */

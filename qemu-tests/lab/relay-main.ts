@@ -6,6 +6,7 @@
  */
 import { rmSync } from "node:fs";
 import { connect, createServer } from "node:net";
+import { splice } from "./splice.ts";
 
 for (const arg of process.argv.slice(2)) {
   const [path, target] = arg.split("=");
@@ -13,16 +14,7 @@ for (const arg of process.argv.slice(2)) {
   if (!path || !host || !port) throw new Error(`bad relay argument ${arg}: want /path.sock=host:port`);
   rmSync(path, { force: true });
   createServer((client) => {
-    const upstream = connect({ host, port: Number(port) });
-    client.pipe(upstream).pipe(client);
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.once("error", close);
-    upstream.once("error", close);
-    client.once("close", close);
-    upstream.once("close", close);
+    splice(client, connect({ host, port: Number(port) }));
   }).listen(path, () => process.stdout.write(`relay ${path} -> ${host}:${port}\n`));
 }
 process.once("SIGTERM", () => process.exit(0));

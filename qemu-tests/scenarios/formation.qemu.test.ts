@@ -13,7 +13,6 @@ import { waitFor } from "../../lib/wait.ts";
 import { buildLabImage, LabCluster, REPO } from "../lab/lab-cluster.ts";
 import { scanTcp } from "../lab/port-scan.ts";
 import { ReportWriter } from "../lab/report.ts";
-import { execIn } from "../net/netns.ts";
 
 const MEMORY_MIB = Number(process.env.SWARMFORGE_QEMU_MEMORY_MIB ?? 3072);
 const MIN = 60_000;
@@ -156,25 +155,8 @@ describe("3-node cluster on the real image", () => {
       expect(await vipHolders(all)).toHaveLength(1);
 
       // http answers with a redirect to https.
-      const redirect = await execIn(
-        lab.cluster.net.switchNs,
-        "curl",
-        [
-          "-sS",
-          "--noproxy",
-          "*",
-          "--max-time",
-          "10",
-          "-o",
-          "/dev/null",
-          "-w",
-          "%{http_code} %{redirect_url}",
-        ].concat(["--resolve", `${lab.appHost}:80:${lab.spec.network.vip}`, `http://${lab.appHost}/x?y=1`]),
-        { timeoutMs: 20_000 },
-      );
-      expect(redirect.stdout).toMatch(
-        new RegExp(`^30[18] https://${lab.appHost.replace(/\./g, "\\.")}/x\\?y=1$`),
-      );
+      const redirect = await lab.httpRedirect("/x?y=1");
+      expect(redirect).toMatch(new RegExp(`^30[18] https://${lab.appHost.replace(/\./g, "\\.")}/x\\?y=1$`));
 
       // The routing mesh: every node's own address serves the same app, same verified certificate.
       for (const n of all) {

@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildLabImage, LabCluster, REPO } from "../lab/lab-cluster.ts";
 import { scanTcp } from "../lab/port-scan.ts";
 import { ReportWriter } from "../lab/report.ts";
-import { execIn } from "../net/netns.ts";
 
 const MEMORY_MIB = Number(process.env.SWARMFORGE_QEMU_MEMORY_MIB_SINGLE ?? 2048);
 const MIN = 60_000;
@@ -62,23 +61,8 @@ describe("single node on the real image", () => {
       const body = await lab.waitHttps(20 * MIN);
       expect(body).toContain("served by");
       report.time("single node", "power-on to HTTPS via VIP", Date.now() - lab.poweredOnAt);
-      const redirect = await execIn(
-        lab.cluster.net.switchNs,
-        "curl",
-        [
-          "-sS",
-          "--noproxy",
-          "*",
-          "--max-time",
-          "10",
-          "-o",
-          "/dev/null",
-          "-w",
-          "%{http_code} %{redirect_url}",
-        ].concat(["--resolve", `${lab.appHost}:80:${lab.spec.network.vip}`, `http://${lab.appHost}/`]),
-        { timeoutMs: 20_000 },
-      );
-      expect(redirect.stdout).toMatch(/^30[18] https:\/\//);
+      const redirect = await lab.httpRedirect("/");
+      expect(redirect).toMatch(/^30[18] https:\/\//);
       expect(await scanTcp(lab.cluster.net.switchNs, lab.cluster.address("node1"))).toEqual([22, 80, 443]);
       report.scenario("single node").passed = true;
       passed = true;
