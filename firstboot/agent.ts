@@ -39,8 +39,11 @@ interface Runtime {
   peers: PeerDirectory;
 }
 
-/** How long phase details (status) are reused before they are computed again. */
-const DETAILS_TTL_MS = 10_000;
+/**
+ * How long phase details (status) are reused after they were last computed. They are for
+ * people (`swarmforge status`, the status file), not for the agents' own decisions.
+ */
+const DETAILS_TTL_MS = 30_000;
 
 /** Runs the agent until `deps.signal` aborts (or one converged round with `opts.once`). */
 export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<void> {
@@ -69,13 +72,15 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
   });
 
   // Phase details run programs (ip, nft, docker, ceph). On a small or emulated node that is
-  // seconds of CPU, and status is asked by every peer every round and written every round:
-  // computed fresh every round it starved the node (QEMU/TCG: peers' TLS handshakes timed
-  // out). So they are computed at most every DETAILS_TTL_MS and shared in between.
-  let detailsCache: { at: number; value: Promise<Record<string, unknown>> } | undefined;
+  // seconds of CPU: computed on every request it starved the node (QEMU/TCG: peers' TLS
+  // handshakes timed out). So peers ask for the summary, which has none; and details are
+  // computed by one request at a time and reused for DETAILS_TTL_MS after they are ready
+  // (a computation slower than the TTL never overlaps the next one).
+  let detailsCache: { readyAt: number | null; value: Promise<Record<string, unknown>> } | undefined;
   const phaseDetails = (rt: Runtime): Promise<Record<string, unknown>> => {
-    if (detailsCache && now() - detailsCache.at < DETAILS_TTL_MS) return detailsCache.value;
-    const value = (async () => {
+    if (detailsCache && (detailsCache.readyAt === null || now() - detailsCache.readyAt < DETAILS_TTL_MS))
+      return detailsCache.value;
+    const compute = async (): Promise<Record<string, unknown>> => {
       const details: Record<string, unknown> = {};
       await Promise.all(
         phases.map(async (p) => {
@@ -88,12 +93,19 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
         }),
       );
       return details;
-    })();
-    detailsCache = { at: now(), value };
-    return value;
+    };
+    const entry: { readyAt: number | null; value: Promise<Record<string, unknown>> } = {
+      readyAt: null,
+      value: Promise.resolve({}),
+    };
+    entry.value = compute().finally(() => {
+      entry.readyAt = now();
+    });
+    detailsCache = entry;
+    return entry.value;
   };
 
-  const nodeStatus = async (rt: Runtime | undefined): Promise<NodeStatus> => {
+  const nodeStatus = async (rt: Runtime | undefined, withDetails = true): Promise<NodeStatus> => {
     let swarm: NodeStatus["swarm"] = null;
     try {
       swarm = await deps.swarm.facts(state);
@@ -101,7 +113,7 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
       lastError ??= `docker: ${(e as Error).message}`;
     }
     const st = state.get();
-    const details = rt && !configError ? await phaseDetails(rt) : {};
+    const details = withDetails && rt && !configError ? await phaseDetails(rt) : {};
     return {
       name: rt?.config.node.name ?? "",
       address: rt?.config.node.address ?? "",
@@ -131,6 +143,10 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
     m.set(
       `GET ${PEER_PATHS.status}`,
       noted(() => nodeStatus(rt)),
+    );
+    m.set(
+      `GET ${PEER_PATHS.summary}`,
+      noted(() => nodeStatus(rt, false)),
     );
     m.set(
       `GET ${PEER_PATHS.clusterStatus}`,

@@ -46,7 +46,9 @@ export class PeerDirectory {
         try {
           // 8 s: a busy small node (one vCPU, QEMU without KVM) needs seconds for the TLS
           // handshake and the status; at 2 s such peers looked unreachable and never formed.
-          const status = await this.client.get<NodeStatus>(address, PEER_PATHS.status, {
+          // The summary: the full status runs programs on the peer (docker, ceph), and every
+          // agent asks every peer every round.
+          const status = await this.client.get<NodeStatus>(address, PEER_PATHS.summary, {
             attempts: 1,
             timeoutMs: 8_000,
             ...(signal ? { signal } : {}),

@@ -54,7 +54,8 @@ export interface Phase {
   readonly routes?: Readonly<Record<string, PeerRouteHandler>>;
   /**
    * What this phase adds to the node's status (Ceph health, VIP holder...): JSON, no
-   * secrets. Called on every status request; keep it quick. Shown under `details.<name>`.
+   * secrets. Shown under `details.<name>`. Computed at most every 30 s and never for the
+   * summary agents ask each other, but still keep it cheap: it runs beside the workload.
    */
   status?(ctx: PhaseContext): Promise<unknown>;
 }

@@ -7,6 +7,11 @@
 export const PEER_PATHS = {
   /** GET: this node's status ({@link NodeStatus}). */
   status: "/v1/status",
+  /**
+   * GET: this node's status without phase details ({@link NodeStatus}, `details` absent).
+   * What agents ask each other every round: answered from memory, no program is run.
+   */
+  summary: "/v1/status/summary",
   /** GET: this node's status plus the status of every peer it can reach ({@link ClusterStatus}). */
   clusterStatus: "/v1/cluster-status",
   /** POST {@link PromiseRequest}: ask for a bootstrap promise ({@link PromiseAnswer}). */

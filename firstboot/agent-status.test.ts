@@ -1,0 +1,150 @@
+/**
+ * What a status request costs the node. Phase details run programs (docker, ceph, nft),
+ * which is seconds of CPU on a small or emulated node, so: the summary that agents ask
+ * each other every round runs none; concurrent full requests share one computation; and
+ * a finished computation is reused for 30 s. The agent runs in-process on loopback with
+ * a phase whose status is a gate the test opens.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { PeerClient } from "../lib/peer/client.ts";
+import { type NodeStatus, PEER_PATHS } from "../lib/peer/protocol.ts";
+import { waitFor } from "../lib/wait.ts";
+import { exampleSpec } from "../spec/example.ts";
+import { runAgent } from "./agent.ts";
+import { DockerClient } from "./docker/client.ts";
+import { streamLogger } from "./log.ts";
+import type { Phase } from "./phases/phase.ts";
+import { SwarmPhase } from "./swarm/phase.ts";
+
+const SECRET = "agent-status-test-secret-0123456789-abcdefgh";
+
+let dir: string;
+let stop: AbortController;
+let agentDone: Promise<void>;
+let gated: ReturnType<typeof gatedPhase>;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "sf-agent-status-"));
+  stop = new AbortController();
+});
+afterEach(async () => {
+  stop.abort();
+  gated.open(); // a round blocked on the gate sees the abort only after it
+  await agentDone.catch(() => undefined);
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A phase whose status is counted and answers only when the test says so. */
+function gatedPhase() {
+  let calls = 0;
+  let open: (() => void) | undefined;
+  const gate = new Promise<void>((r) => {
+    open = r;
+  });
+  const phase: Phase = {
+    name: "ingress",
+    converge: async () => ({ status: "done" }),
+    status: async () => {
+      calls++;
+      await gate;
+      return { served: calls };
+    },
+  };
+  return {
+    phase,
+    calls: () => calls,
+    open: () => open?.(),
+  };
+}
+
+async function startAgent(phase: Phase, now: () => number): Promise<{ client: PeerClient; port: number }> {
+  const config = join(dir, "node.yaml");
+  const spec = exampleSpec({
+    nodes: 1,
+    name: "solo",
+    secrets: { clusterSecret: SECRET, vrrpPassword: "vrrp-pass" },
+  });
+  await writeFile(config, stringify({ node: "node1", cluster: spec }), { mode: 0o600 });
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const docker = new DockerClient({ socketPath: join(dir, "no-docker.sock") });
+  agentDone = runAgent(
+    {
+      configPath: config,
+      stateDir: join(dir, "state"),
+      dockerSocket: join(dir, "no-docker.sock"),
+      listenAddress: "127.0.0.1",
+      port,
+      reconcileIntervalMs: 60_000,
+      managerGraceMs: 60_000,
+      configPollMs: 60_000,
+      once: false,
+    },
+    {
+      log: streamLogger(() => undefined),
+      signal: stop.signal,
+      swarm: new SwarmPhase(docker, { managerGraceMs: 60_000 }),
+      extraPhases: [phase],
+      now,
+    },
+  );
+  const client = new PeerClient(SECRET, port, { timeoutMs: 5_000, attempts: 1 });
+  await waitFor(
+    async () => {
+      try {
+        return { ok: true, value: await client.get<NodeStatus>("127.0.0.1", PEER_PATHS.summary) };
+      } catch (e) {
+        return { ok: false, saw: (e as Error).message };
+      }
+    },
+    { what: "the agent's peer channel", timeoutMs: 10_000, intervalMs: 100 },
+  );
+  return { client, port };
+}
+
+describe("agent status requests", () => {
+  it("answers the summary without running any phase status", async () => {
+    gated = gatedPhase();
+    const { client } = await startAgent(gated.phase, Date.now);
+    // The status file written after the first round asked for details once; from here on
+    // the gate is closed, so a summary that ran a phase status would hang and time out.
+    const before = gated.calls();
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => client.get<NodeStatus>("127.0.0.1", PEER_PATHS.summary)),
+    );
+    for (const a of answers) {
+      expect(a).toMatchObject({ name: "node1", cluster: "solo", config: { ok: true } });
+      expect(a.details).toBeUndefined();
+    }
+    expect(gated.calls()).toBe(before);
+  });
+
+  it("shares one computation between concurrent requests and reuses it for 30 s", async () => {
+    gated = gatedPhase();
+    let clock = Date.now();
+    const { client } = await startAgent(gated.phase, () => clock);
+    // The first round's status file started the first computation; requests arriving
+    // while it runs wait for it instead of starting their own.
+    const pending = [1, 2, 3].map(() => client.get<NodeStatus>("127.0.0.1", PEER_PATHS.status));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(gated.calls()).toBe(1);
+    gated.open();
+    for (const a of await Promise.all(pending)) expect(a.details).toEqual({ ingress: { served: 1 } });
+
+    // 29 s after it finished (by the agent's clock): the same answer, nothing run.
+    clock += 29_000;
+    expect((await client.get<NodeStatus>("127.0.0.1", PEER_PATHS.status)).details).toEqual({
+      ingress: { served: 1 },
+    });
+    expect(gated.calls()).toBe(1);
+
+    // Past 30 s: computed again.
+    clock += 2_000;
+    const fresh = await client.get<NodeStatus>("127.0.0.1", PEER_PATHS.status);
+    expect(fresh.details).toEqual({ ingress: { served: 2 } });
+    expect(gated.calls()).toBe(2);
+  });
+});
