@@ -13,6 +13,7 @@ import type {
   SwarmInspect,
   SwarmNode,
   SwarmService,
+  SwarmTask,
   SystemInfo,
   VersionInfo,
 } from "./types.ts";
@@ -181,6 +182,11 @@ export class DockerClient {
   /** `GET /services` (managers only). */
   serviceList(filters?: Filters, opts: CallOptions = {}): Promise<SwarmService[]> {
     return this.json("GET", "/services", { filters }, undefined, opts);
+  }
+
+  /** `GET /tasks` (managers only), e.g. filtered by `service` (IDs or names). */
+  taskList(filters?: Filters, opts: CallOptions = {}): Promise<SwarmTask[]> {
+    return this.json("GET", "/tasks", { filters }, undefined, opts);
   }
 
   /** `GET /services/{id}`; `id` may be an ID or name. */

@@ -106,6 +106,18 @@ export interface SwarmService {
   [key: string]: unknown;
 }
 
+/** A swarm task (subset): one scheduled instance of a service. */
+export interface SwarmTask {
+  ID: string;
+  ServiceID: string;
+  NodeID?: string;
+  Slot?: number;
+  CreatedAt: string;
+  DesiredState: string;
+  Status: { State: string; Timestamp?: string; Message?: string; Err?: string };
+  [key: string]: unknown;
+}
+
 /** `filters` for list calls: name -> accepted values. */
 export type Filters = Record<string, string[]>;
 

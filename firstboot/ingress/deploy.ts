@@ -6,8 +6,10 @@
 import { chmod, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type RunResult, run } from "../../lib/subprocess/index.ts";
+import { DockerClient } from "../docker/client.ts";
 import { readJsonFile, writeFileAtomic } from "../state/atomic-file.ts";
 import type { IngressPlan } from "./plan.ts";
+import { type SwarmReader, stackServices } from "./status.ts";
 
 /** Runs the docker CLI (tests point it at a namespaced dockerd with DOCKER_HOST). */
 export type DockerCli = (args: readonly string[]) => Promise<RunResult>;
@@ -32,19 +34,12 @@ export function fileHashStore(path: string): DeployedHashStore {
   };
 }
 
-/** Names of the stack's services (`docker stack services`); empty when it is not deployed. */
-export async function stackServices(docker: DockerCli, stack: string): Promise<string[]> {
-  const r = await docker(["stack", "services", "--format", "{{.Name}}", stack]);
-  return r.stdout
-    .split("\n")
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .sort();
-}
-
 /** Injected effects of {@link deployIngress}. */
 export interface IngressDeployDeps {
+  /** For `docker stack deploy` and removing configs/secrets (the CLI has the compose logic). */
   docker?: DockerCli;
+  /** For the every-round check that the stack is there (the Engine API: no program started). */
+  api?: SwarmReader;
   hashes: DeployedHashStore;
 }
 
@@ -62,7 +57,8 @@ export async function deployIngress(
   deps: IngressDeployDeps,
 ): Promise<IngressDeployResult> {
   const docker = deps.docker ?? hostDockerCli;
-  const before = await stackServices(docker, plan.stackName);
+  const api = deps.api ?? new DockerClient();
+  const before = await stackServices(api, plan.stackName);
   const last = await deps.hashes.get();
   const missing = plan.services.some((s) => !before.includes(s));
   if (last === plan.hash && !missing) return { deployed: false, reason: "unchanged", services: before };
@@ -92,7 +88,7 @@ export async function deployIngress(
   return {
     deployed: true,
     reason: last === plan.hash ? "missing" : "changed",
-    services: await stackServices(docker, plan.stackName),
+    services: await stackServices(api, plan.stackName),
   };
 }
 

@@ -4,8 +4,8 @@
  * workers cannot list services) and the certificates its ingress serves per route host.
  */
 import type { ClusterSpec } from "../../spec/index.ts";
+import { DockerClient } from "../docker/client.ts";
 import { type VipState, vipState } from "../keepalived/status.ts";
-import { type DockerCli, hostDockerCli } from "./deploy.ts";
 import { STACK_NAME } from "./names.ts";
 import { authHost, resolveRoutes } from "./routes.ts";
 import {
@@ -14,6 +14,7 @@ import {
   certificateStates,
   type IngressServiceState,
   ingressServiceStates,
+  type SwarmReader,
 } from "./status.ts";
 
 /** The VIP and ingress part of a node's status. */
@@ -28,7 +29,7 @@ export interface IngressNodeStatus {
 /** Injected effects of {@link ingressNodeStatus}. */
 export interface IngressStatusDeps {
   isManager: boolean;
-  docker?: DockerCli;
+  api?: SwarmReader;
   vip?: (vip: string) => Promise<VipState>;
   certificates?: CertificateProbeOptions;
 }
@@ -47,7 +48,7 @@ export async function ingressNodeStatus(
   ]);
   if (!deps.isManager) return { vip, certificates };
   try {
-    const services = await ingressServiceStates(deps.docker ?? hostDockerCli, STACK_NAME);
+    const services = await ingressServiceStates(deps.api ?? new DockerClient(), STACK_NAME);
     return { vip, services, certificates };
   } catch (e) {
     return { vip, certificates, error: e instanceof Error ? e.message : String(e) };

@@ -3,8 +3,10 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { RunResult } from "../../lib/subprocess/index.ts";
 import { exampleSpec, parseSpecValue } from "../../spec/index.ts";
+import type { SwarmNode, SwarmService } from "../docker/types.ts";
 import { phaseContext } from "../firewall/phase-context-fixture.ts";
 import { IngressPhase } from "./phase.ts";
+import type { SwarmReader } from "./status.ts";
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -18,19 +20,52 @@ function spec(nodes: number) {
 }
 
 /**
- * A docker CLI that records calls and knows which stack services exist (the real
- * `docker stack deploy` path runs in stack.netns.test.ts).
+ * A docker CLI and Engine API that record calls and know which stack services exist (the
+ * real `docker stack deploy` path runs in stack.netns.test.ts).
  */
 function recordingDocker() {
   const calls: string[][] = [];
-  let services = "";
+  let deployed = false;
   const out = (stdout: string): RunResult => ({ stdout, stderr: "", exitCode: 0 });
+  const service = {
+    ID: "svc1",
+    Version: { Index: 1 },
+    CreatedAt: "",
+    UpdatedAt: "",
+    Spec: {
+      Name: "swarmforge_caddy",
+      Mode: { Replicated: { Replicas: 1 } },
+      TaskTemplate: { ContainerSpec: { Image: "swarmforge/caddy:local@sha256:abc123" } },
+    },
+    Endpoint: { Ports: [{ Protocol: "tcp", TargetPort: 443, PublishedPort: 443 }] },
+  } as SwarmService;
+  const api: SwarmReader = {
+    serviceList: async (filters) => {
+      calls.push(["api", "services", JSON.stringify(filters)]);
+      return deployed ? [service] : [];
+    },
+    taskList: async (filters) => {
+      calls.push(["api", "tasks", JSON.stringify(filters)]);
+      return [
+        {
+          ID: "t1",
+          ServiceID: "svc1",
+          NodeID: "n1",
+          CreatedAt: "2026-11-28T20:00:00Z",
+          DesiredState: "running",
+          Status: { State: "running", Timestamp: "2026-11-28T20:00:05.123456Z" },
+        },
+      ];
+    },
+    nodeList: async () => [{ ID: "n1", Description: { Hostname: "node1" } } as SwarmNode],
+  };
   return {
     calls,
+    api,
     docker: async (args: readonly string[]) => {
       calls.push([...args]);
-      if (args[0] === "stack" && args[1] === "deploy") services = "swarmforge_caddy\n";
-      return out(args[0] === "stack" && args[1] === "services" ? services : "");
+      if (args[0] === "stack" && args[1] === "deploy") deployed = true;
+      return out("");
     },
   };
 }
@@ -39,8 +74,8 @@ describe("IngressPhase", () => {
   it("waits outside a swarm, leaves the stack to managers, waits for CephFS on /var/data", async () => {
     const ctx = await phaseContext(spec(3), 0);
     dirs.push(ctx.dir);
-    const { docker, calls } = recordingDocker();
-    const phase = new IngressPhase({ stateDir: ctx.dir, docker, workDir: join(ctx.dir, "ingress") });
+    const { docker, api, calls } = recordingDocker();
+    const phase = new IngressPhase({ stateDir: ctx.dir, docker, api, workDir: join(ctx.dir, "ingress") });
     expect(await phase.converge(ctx)).toEqual({
       status: "waiting",
       reason: "this node is not in a swarm yet",
@@ -56,6 +91,7 @@ describe("IngressPhase", () => {
     const notMounted = new IngressPhase({
       stateDir: ctx.dir,
       docker,
+      api,
       workDir: join(ctx.dir, "ingress"),
       dataDir: join(ctx.dir, "not-a-mount"),
     });
@@ -74,10 +110,11 @@ describe("IngressPhase", () => {
     });
     const root = "-----BEGIN CERTIFICATE-----\nMIIBroot\n-----END CERTIFICATE-----\n";
     await writeFile(join(ctx.dir, "acme-ca.pem"), root);
-    const { docker, calls } = recordingDocker();
+    const { docker, api, calls } = recordingDocker();
     const phase = new IngressPhase({
       stateDir: ctx.dir,
       docker,
+      api,
       workDir: join(ctx.dir, "ingress"),
       dataDir: join(ctx.dir, "data"),
       acmeCaRootPath: join(ctx.dir, "acme-ca.pem"),
@@ -90,15 +127,39 @@ describe("IngressPhase", () => {
     await phase.converge(ctx);
     expect(calls.filter((c) => c[1] === "deploy")).toHaveLength(1);
 
-    // Status: services listed through the docker CLI (a manager); nothing serves TLS on
-    // the probed port, which the certificate entry says instead of failing.
+    // Every round after the deploy asked the Engine API, never the CLI, whether the stack is there.
+    expect(calls.filter((c) => c[0] !== "api").map((c) => c.slice(0, 2).join(" "))).toEqual([
+      "stack deploy",
+      "config ls",
+      "secret ls",
+    ]);
+    expect(calls.filter((c) => c[0] === "api" && c[1] === "services")).toHaveLength(3);
+
+    // Status: services and tasks through the Engine API (a manager), node IDs as hostnames;
+    // nothing serves TLS on the probed port, which the certificate entry says instead of failing.
     const status = await new IngressPhase({
       stateDir: ctx.dir,
       docker,
+      api,
       certificateProbe: { address: "127.0.0.1", port: 9, timeoutMs: 1_000 },
     }).status(ctx);
-    expect(calls.some((c) => c[0] === "service" && c[1] === "ls")).toBe(true);
-    expect(status.services).toEqual([]);
+    expect(calls.at(-1)).toEqual(["api", "tasks", JSON.stringify({ service: ["svc1"] })]);
+    expect(status.services).toEqual([
+      {
+        name: "swarmforge_caddy",
+        image: "swarmforge/caddy:local",
+        replicas: "1/1",
+        ports: "*:443->443/tcp",
+        tasks: [
+          {
+            node: "node1",
+            desiredState: "running",
+            currentState: "running since 2026-11-28T20:00:05Z",
+            error: "",
+          },
+        ],
+      },
+    ]);
     expect(status.certificates).toHaveLength(1);
     expect(status.certificates[0]?.host).toBe("app.cluster.example.org");
     expect(status.certificates[0]?.error).toBeTruthy();

@@ -10,13 +10,15 @@ import { type DockerCli, deployIngress, fileHashStore, ingressHashPath } from ".
 import { ACME_CA_ROOT_PATH } from "./names.ts";
 import { type IngressNodeStatus, ingressNodeStatus } from "./node-status.ts";
 import { type IngressOptions, planIngress } from "./plan.ts";
-import type { CertificateProbeOptions } from "./status.ts";
+import type { CertificateProbeOptions, SwarmReader } from "./status.ts";
 
 /** Options of the ingress phase. */
 export interface IngressPhaseOptions extends Omit<IngressOptions, "acmeCaRootPem"> {
   /** The agent's state dir (the last deployed hash is kept there). */
   stateDir: string;
   docker?: DockerCli;
+  /** The Engine API (the node's socket by default). */
+  api?: SwarmReader;
   /** Where an extra ACME CA root may be (read when present). */
   acmeCaRootPath?: string;
   /** Where status reads the served certificates (the local 443 by default). */
@@ -51,6 +53,7 @@ export class IngressPhase implements Phase {
     const r = await deployIngress(plan, {
       hashes: fileHashStore(ingressHashPath(this.o.stateDir)),
       ...(this.o.docker ? { docker: this.o.docker } : {}),
+      ...(this.o.api ? { api: this.o.api } : {}),
     });
     if (r.deployed) ctx.log.info(`ingress stack ${plan.hash.slice(0, 12)} deployed (${r.reason})`);
     return {
@@ -66,7 +69,7 @@ export class IngressPhase implements Phase {
   status(ctx: PhaseContext): Promise<IngressNodeStatus> {
     return ingressNodeStatus(ctx.spec, {
       isManager: ctx.state.get().swarm?.role === "manager",
-      ...(this.o.docker ? { docker: this.o.docker } : {}),
+      ...(this.o.api ? { api: this.o.api } : {}),
       certificates: { timeoutMs: 2_000, ...this.o.certificateProbe },
     });
   }

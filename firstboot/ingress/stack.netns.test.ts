@@ -14,9 +14,9 @@ import { bareSwarm } from "../../qemu-tests/netns/bare-swarm.ts";
 import { NetnsCluster } from "../../qemu-tests/netns/cluster.ts";
 import { type ClusterSpec, exampleSpec, parseSpecValue } from "../../spec/index.ts";
 import type { SwarmService } from "../docker/types.ts";
-import { type DockerCli, deployIngress, fileHashStore, removeStaleObjects, stackServices } from "./deploy.ts";
+import { type DockerCli, deployIngress, fileHashStore, removeStaleObjects } from "./deploy.ts";
 import { planIngress } from "./plan.ts";
-import { ingressServiceStates } from "./status.ts";
+import { ingressServiceStates, stackServices } from "./status.ts";
 
 const CLIENT_SECRET = "netns-oidc-client-secret";
 /** Docker does not look inside a config: any PEM-shaped text stands in for a CA root. */
@@ -83,7 +83,7 @@ describe("ingress stack on a netns swarm", () => {
 
   it("deploys Traefik with OIDC: ports in the mesh, managers only, labels, secret not in clear", async () => {
     const p = plan(spec(true));
-    const r = await deployIngress(p, { docker, hashes: hashes() });
+    const r = await deployIngress(p, { docker, api: cluster.node(1).docker, hashes: hashes() });
     expect(r).toEqual({
       deployed: true,
       reason: "changed",
@@ -138,7 +138,7 @@ describe("ingress stack on a netns swarm", () => {
   it("places Traefik tasks on the manager only, and reports them in the status", async () => {
     const states = await waitFor(
       async () => {
-        const s = await ingressServiceStates(docker, "swarmforge");
+        const s = await ingressServiceStates(cluster.node(1).docker, "swarmforge");
         const t = s.find((x) => x.name === "swarmforge_traefik");
         return t && t.tasks.length > 0 ? { ok: true, value: s } : { ok: false, saw: JSON.stringify(s) };
       },
@@ -154,7 +154,7 @@ describe("ingress stack on a netns swarm", () => {
   it("does not redeploy an unchanged plan; redeploys when the stack went missing", async () => {
     const p = plan(spec(true));
     const before = (await inspect("swarmforge_traefik")).Version.Index;
-    expect(await deployIngress(p, { docker, hashes: hashes() })).toMatchObject({
+    expect(await deployIngress(p, { docker, api: cluster.node(1).docker, hashes: hashes() })).toMatchObject({
       deployed: false,
       reason: "unchanged",
     });
@@ -163,21 +163,28 @@ describe("ingress stack on a netns swarm", () => {
     await docker(["stack", "rm", "swarmforge"]);
     await waitFor(
       async () => {
-        const s = await stackServices(docker, "swarmforge");
+        const s = await stackServices(cluster.node(1).docker, "swarmforge");
         return s.length === 0 ? { ok: true, value: true } : { ok: false, saw: s.join(",") };
       },
       { what: "stack removed", timeoutMs: 60_000 },
     );
     // Networks of a removed stack go away asynchronously; deploy until it is accepted.
     const r = await waitFor(
-      async () => ({ ok: true, value: await deployIngress(p, { docker, hashes: hashes() }) }),
+      async () => ({
+        ok: true,
+        value: await deployIngress(p, { docker, api: cluster.node(1).docker, hashes: hashes() }),
+      }),
       { what: "redeploy of the removed stack", timeoutMs: 60_000, intervalMs: 2_000 },
     );
     expect(r).toMatchObject({ deployed: true, reason: "missing" });
   });
 
   it("drops forward auth when OIDC is switched off, and switches provider to offline", async () => {
-    const r = await deployIngress(plan(spec(false)), { docker, hashes: hashes() });
+    const r = await deployIngress(plan(spec(false)), {
+      docker,
+      api: cluster.node(1).docker,
+      hashes: hashes(),
+    });
     expect(r).toEqual({ deployed: true, reason: "changed", services: ["swarmforge_traefik"] });
     // The forward-auth secret (it holds the client secret) goes with it, at once or on a
     // later deploy once the old task has stopped.
@@ -195,7 +202,11 @@ describe("ingress stack on a netns swarm", () => {
       .sort();
     expect(configs).toEqual([...plan(spec(false)).configNames].sort());
 
-    const o = await deployIngress(plan(spec(false, "offline")), { docker, hashes: hashes() });
+    const o = await deployIngress(plan(spec(false, "offline")), {
+      docker,
+      api: cluster.node(1).docker,
+      hashes: hashes(),
+    });
     expect(o).toEqual({ deployed: true, reason: "changed", services: ["swarmforge_caddy"] });
     const caddy = await inspect("swarmforge_caddy");
     expect(caddy.Spec.TaskTemplate.ContainerSpec.Image).toBe("swarmforge/ingress-offline:latest");

@@ -4,7 +4,15 @@
  * the host as SNI, which is what a browser would get).
  */
 import { connect, type PeerCertificate } from "node:tls";
-import type { DockerCli } from "./deploy.ts";
+import type { DockerClient } from "../docker/client.ts";
+import type { SwarmService, SwarmTask } from "../docker/types.ts";
+
+/**
+ * The Engine API calls the ingress reads the swarm with. Through the socket, not the
+ * docker CLI: every CLI start is a Go program loading (a second or more of CPU on a small
+ * or emulated node), and the phase asks every round.
+ */
+export type SwarmReader = Pick<DockerClient, "serviceList" | "taskList" | "nodeList">;
 
 /** One service of the ingress stack. */
 export interface IngressServiceState {
@@ -12,44 +20,84 @@ export interface IngressServiceState {
   image: string;
   /** "running/desired", e.g. "1/1". */
   replicas: string;
+  /** Published ports, e.g. "*:80->80/tcp, *:443->443/tcp". */
   ports: string;
+  /** Current tasks, newest first; `node` is the node's hostname. */
   tasks: { node: string; desiredState: string; currentState: string; error: string }[];
 }
 
-/** The stack's services and their tasks (`docker service ls` / `docker service ps`). */
-export async function ingressServiceStates(docker: DockerCli, stack: string): Promise<IngressServiceState[]> {
-  const ls = await docker([
-    "service",
-    "ls",
-    "--filter",
-    `label=com.docker.stack.namespace=${stack}`,
-    "--format",
-    "{{json .}}",
+/** The stack's services (the label `docker stack deploy` puts on them). */
+export function stackServiceList(api: SwarmReader, stack: string): Promise<SwarmService[]> {
+  return api.serviceList({ label: [`com.docker.stack.namespace=${stack}`] });
+}
+
+/** Names of the stack's services, sorted. */
+export async function stackServices(api: SwarmReader, stack: string): Promise<string[]> {
+  return (await stackServiceList(api, stack)).map((s) => s.Spec.Name).sort();
+}
+
+/** The stack's services and their tasks, as `docker service ls` / `docker service ps` show them. */
+export async function ingressServiceStates(api: SwarmReader, stack: string): Promise<IngressServiceState[]> {
+  const services = (await stackServiceList(api, stack)).sort((a, b) =>
+    a.Spec.Name.localeCompare(b.Spec.Name),
+  );
+  if (services.length === 0) return [];
+  const [tasks, nodes] = await Promise.all([
+    api.taskList({ service: services.map((s) => s.ID) }),
+    api.nodeList(),
   ]);
-  const services = jsonLines(ls.stdout) as { Name: string; Image: string; Replicas: string; Ports: string }[];
-  const out: IngressServiceState[] = [];
-  for (const s of services.sort((a, b) => a.Name.localeCompare(b.Name))) {
-    const ps = await docker(["service", "ps", "--no-trunc", "--format", "{{json .}}", s.Name]);
-    const tasks = jsonLines(ps.stdout) as {
-      Node: string;
-      DesiredState: string;
-      CurrentState: string;
-      Error: string;
-    }[];
-    out.push({
-      name: s.Name,
-      image: s.Image,
-      replicas: s.Replicas,
-      ports: s.Ports,
-      tasks: tasks.map((t) => ({
-        node: t.Node,
+  const hostname = new Map(nodes.map((n) => [n.ID, n.Description.Hostname]));
+  return services.map((s) => {
+    const own = tasks
+      .filter((t) => t.ServiceID === s.ID)
+      .sort((a, b) => (b.CreatedAt ?? "").localeCompare(a.CreatedAt ?? ""));
+    const running = own.filter((t) => t.DesiredState === "running" && t.Status.State === "running").length;
+    return {
+      name: s.Spec.Name,
+      image: serviceImage(s),
+      replicas: `${running}/${desiredReplicas(s, own)}`,
+      ports: publishedPorts(s),
+      tasks: own.map((t) => ({
+        node: (t.NodeID && hostname.get(t.NodeID)) ?? t.NodeID ?? "",
         desiredState: t.DesiredState,
-        currentState: t.CurrentState,
-        error: t.Error,
+        currentState: taskState(t),
+        error: t.Status.Err ?? "",
       })),
-    });
-  }
-  return out;
+    };
+  });
+}
+
+interface ServiceSpecParts {
+  Mode?: { Replicated?: { Replicas?: number }; Global?: unknown };
+  TaskTemplate?: { ContainerSpec?: { Image?: string } };
+}
+
+/** The image as deployed, without a pinned digest (as the CLI prints it). */
+function serviceImage(s: SwarmService): string {
+  const image = (s.Spec as ServiceSpecParts).TaskTemplate?.ContainerSpec?.Image ?? "";
+  return image.replace(/@sha256:[0-9a-f]+$/, "");
+}
+
+/** Replicated: the spec's count; global: one per task meant to run. */
+function desiredReplicas(s: SwarmService, tasks: readonly SwarmTask[]): number {
+  const mode = (s.Spec as ServiceSpecParts).Mode;
+  if (mode?.Replicated) return mode.Replicated.Replicas ?? 1;
+  return tasks.filter((t) => t.DesiredState === "running").length;
+}
+
+function publishedPorts(s: SwarmService): string {
+  const ports = (s.Endpoint?.Ports ?? []) as {
+    Protocol?: string;
+    TargetPort?: number;
+    PublishedPort?: number;
+  }[];
+  return ports.map((p) => `*:${p.PublishedPort}->${p.TargetPort}/${p.Protocol ?? "tcp"}`).join(", ");
+}
+
+/** "running since 2026-11-28T20:01:02Z" (why a task is pending or failed is in `error`). */
+function taskState(t: SwarmTask): string {
+  const since = t.Status.Timestamp ? ` since ${t.Status.Timestamp.replace(/\.\d+Z$/, "Z")}` : "";
+  return `${t.Status.State}${since}`;
 }
 
 /** What the local ingress serves for one host name. */
@@ -125,12 +173,4 @@ function probe(host: string, o: CertificateProbeOptions): Promise<CertificateSta
       resolve({ host, error: e.message });
     });
   });
-}
-
-function jsonLines(text: string): unknown[] {
-  return text
-    .split("\n")
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as unknown);
 }
