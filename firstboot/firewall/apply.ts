@@ -4,7 +4,7 @@
  * A oneshot unit loads the same file at boot before the network comes up, so the node
  * never listens unprotected after the first converge.
  */
-import { readFile } from "node:fs/promises";
+import { lstat, readFile } from "node:fs/promises";
 import { run, tail } from "../../lib/subprocess/index.ts";
 import { type CheckedFileResult, replaceFileChecked } from "../keepalived/checked-file.ts";
 import { FIREWALL_TABLE } from "./render.ts";
@@ -14,6 +14,8 @@ export const FIREWALL_RULES_PATH = "/etc/swarmforge/firewall.nft";
 /** The boot unit's name and path. */
 export const FIREWALL_UNIT_NAME = "swarmforge-firewall.service";
 export const FIREWALL_UNIT_PATH = `/etc/systemd/system/${FIREWALL_UNIT_NAME}`;
+/** The link `systemctl enable` makes for the unit's `WantedBy=sysinit.target`. */
+const FIREWALL_UNIT_WANTS_LINK = `/etc/systemd/system/sysinit.target.wants/${FIREWALL_UNIT_NAME}`;
 
 /**
  * The boot unit (pure). Ordered like Debian's nftables.service: before network-pre.target,
@@ -101,11 +103,10 @@ export async function installFirewallUnit(): Promise<void> {
     await replaceFileChecked(FIREWALL_UNIT_PATH, unit, 0o644, async () => undefined);
     await run("systemctl", ["daemon-reload"], { timeoutMs: 60_000 });
   }
-  const enabled = await run("systemctl", ["is-enabled", FIREWALL_UNIT_NAME], {
-    reject: false,
-    timeoutMs: 30_000,
-  });
-  if (enabled.stdout.trim() !== "enabled") {
+  // Enabled = the WantedBy link exists. Read directly: this runs every round, and a
+  // `systemctl is-enabled` per round is a program start the node does not need.
+  const link = await lstat(FIREWALL_UNIT_WANTS_LINK).catch(() => undefined);
+  if (!link?.isSymbolicLink()) {
     await run("systemctl", ["enable", FIREWALL_UNIT_NAME], { timeoutMs: 60_000 });
   }
 }
