@@ -24,14 +24,24 @@ export async function inspectDisk(
   const pvs = await run("pvs", ["--reportformat", "json", "-o", "pv_name,vg_name", device], {
     reject: false,
   });
-  const lvmList = await run("ceph-volume", ["lvm", "list", "--format", "json", device], { env });
+  const tree = parseLsblk(lsblk.stdout);
+  // No signature, no partition table, nothing stacked on it, no physical volume: no OSD can
+  // be there (an lvm OSD sits on a PV, a raw one carries a BlueStore label blkid knows).
+  // ceph-volume is then not asked: each run is a Python start of many seconds of CPU on
+  // a small or emulated node, and a blank disk is what every first boot finds.
+  const blank = blkid.exitCode === 2 && tree.children.length === 0 && pvs.exitCode !== 0;
+  const none = { stdout: "{}", stderr: "", exitCode: 0 };
+  const lvmList = blank
+    ? none
+    : await run("ceph-volume", ["lvm", "list", "--format", "json", device], { env });
   // raw list fails on some layouts (partitions, LVM members); blkid's ceph_bluestore
   // signature still catches a BlueStore label it could not read (decideDisk refuses it).
-  const rawList = await run("ceph-volume", ["raw", "list", "--format", "json", device], {
-    env,
-    reject: false,
-  });
-  const tree = parseLsblk(lsblk.stdout);
+  const rawList = blank
+    ? none
+    : await run("ceph-volume", ["raw", "list", "--format", "json", device], {
+        env,
+        reject: false,
+      });
   const probe = parseBlkidExport(blkid.exitCode === 0 ? blkid.stdout : "");
   return {
     device,
