@@ -6,7 +6,8 @@
  */
 import { mkdir, open } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { spawnDaemon } from "../../lib/subprocess/index.ts";
+import { UserError } from "../../lib/errors.ts";
+import { run, spawnDaemon } from "../../lib/subprocess/index.ts";
 import { waitFor } from "../../lib/wait.ts";
 import { sweep } from "../net/sweep.ts";
 import { sweepVms } from "../vm/sweep.ts";
@@ -27,13 +28,39 @@ export interface LabUpOptions {
   onLog?: (line: string) => void;
 }
 
+/** The machine's QEMU lock: one VM user (a lab, a VM test run) at a time. */
+const qemuLock = () => process.env.SWARMFORGE_QEMU_LOCK ?? "/tmp/swarmforge-qemu.lock";
+
+/** Exit code of `flock -n` when another process holds the lock (and of our `-E` variant). */
+const FLOCK_TAKEN = 1;
+const LOCK_LOST = 75;
+
+function lockTakenError(lock: string): UserError {
+  return new UserError(
+    "QEMU_BUSY",
+    `another VM user holds ${lock} (a VM test suite, or a lab that is still starting); ` +
+      "only one may boot VMs on this machine, and lab up does not queue behind it",
+    `wait until it ends (\`fuser -v ${lock}\` shows who), or run \`swarmforge lab down\` if it is a lab`,
+  );
+}
+
 /** Starts the lab (or reports the running one) and waits until it is ready or failed. */
 export async function labUp(o: LabUpOptions): Promise<LabState> {
   const running = await readLabState();
+  let starterExit: number | undefined;
   if (running && (await isLabProcess(running.pid))) {
     if (running.nodes !== o.nodes)
-      throw new Error(`a ${running.nodes}-node lab is running (pid ${running.pid}): run lab down first`);
+      throw new UserError(
+        "LAB_RUNNING",
+        `a ${running.nodes}-node lab is running (pid ${running.pid}); lab up was asked for ${o.nodes}`,
+        "run `swarmforge lab down` first",
+      );
   } else {
+    // Refuse now rather than queue on the lock: a queued lab would start much later, with
+    // whatever code and spec are there by then, while this command seems to hang.
+    const lock = qemuLock();
+    const probe = await run("flock", ["-n", lock, "true"], { reject: false, timeoutMs: 10_000 });
+    if (probe.exitCode === FLOCK_TAKEN) throw lockTakenError(lock);
     await clearLabState();
     await mkdir(LAB_DIR, { recursive: true });
     const logFile = await open(LAB_LOG, "w");
@@ -47,12 +74,18 @@ export async function labUp(o: LabUpOptions): Promise<LabState> {
       String(o.memoryMiB),
     ]);
     // Detached, output to the log file through a shell redirect (it must outlive this CLI).
-    // It holds the machine's QEMU lock for its whole life: one VM user at a time.
-    const lock = process.env.SWARMFORGE_QEMU_LOCK ?? "/tmp/swarmforge-qemu.lock";
-    const quoted = ["flock", lock, process.execPath, ...args]
+    // It holds the machine's QEMU lock for its whole life: one VM user at a time. -n: if
+    // another user took the lock since the probe above, it ends at once instead of queueing.
+    const quoted = ["flock", "-n", "-E", "75", lock, process.execPath, ...args]
       .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
       .join(" ");
-    spawnDaemon("sh", ["-c", `exec ${quoted} >>'${LAB_LOG}' 2>&1 </dev/null`], { cwd: REPO, detached: true });
+    const starter = spawnDaemon("sh", ["-c", `exec ${quoted} >>'${LAB_LOG}' 2>&1 </dev/null`], {
+      cwd: REPO,
+      detached: true,
+    });
+    void starter.exited.then((r) => {
+      starterExit = r.exitCode;
+    });
   }
   let shown = 0;
   const { readFile } = await import("node:fs/promises");
@@ -65,9 +98,18 @@ export async function labUp(o: LabUpOptions): Promise<LabState> {
       }
       const s = await readLabState();
       if (s?.phase === "ready" || s?.phase === "failed") return { ok: true, value: s };
-      return { ok: false, saw: s ? s.phase : "no state yet (waiting for the QEMU lock or the image build)" };
+      return { ok: false, saw: s ? s.phase : "no state yet (building the image or starting)" };
     },
-    { what: "the lab to be ready", timeoutMs: o.timeoutMs, intervalMs: 2_000 },
+    {
+      what: "the lab to be ready",
+      timeoutMs: o.timeoutMs,
+      intervalMs: 2_000,
+      abortIf: () => {
+        if (starterExit === undefined) return undefined;
+        if (starterExit === LOCK_LOST) return lockTakenError(qemuLock()).message;
+        return `the lab process ended (exit ${starterExit}) before it was ready; see ${LAB_LOG}`;
+      },
+    },
   );
 }
 
