@@ -93,6 +93,8 @@ async function bootAndProbe(firmware: Firmware) {
     expect(f.docker).toMatch(/^Docker version 20\.10\./);
     expect(f.ceph).toMatch(/^ceph version 16\.2\./);
     expect(f.keepalived).toMatch(/^Keepalived v2\./);
+    // every Ceph manager module has its byte code baked (missing/total): no mgr start compiles
+    expect(f.mgr_pyc_missing).toMatch(/^0\/\d{2,}$/);
     expect(Number(f.ip_vs)).toBe(1);
     // a fresh identity per machine: generated at boot, never baked
     expect(f.machine_id).toMatch(/^[0-9a-f]{32}$/);

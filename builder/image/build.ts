@@ -29,6 +29,7 @@ import {
 import { archiveFileName, buildContainerImage } from "./oci/from-debs.ts";
 import { applyOverlay, findKernelVersion, renderOverlay } from "./overlay.ts";
 import { type BuildPlan, planBuild, planRootfsKey, type StageId } from "./plan.ts";
+import { precompilePython } from "./pycompile.ts";
 import { buildRootfs } from "./rootfs.ts";
 import { applySpecImageOptions } from "./spec-options.ts";
 
@@ -188,6 +189,7 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
         },
       });
       await applyOverlay(root, ops, mtime);
+      await precompilePython(root, undefined, sig.signal);
     },
     disk: async (update) => {
       await assembleDisk({

@@ -19,6 +19,7 @@ export const PROBE_KEYS = [
   "host_keys",
   "images",
   "firmware",
+  "mgr_pyc_missing",
 ] as const;
 
 /** One fact name. */
@@ -45,6 +46,7 @@ fact machine_id "$(cat /etc/machine-id)"
 fact host_keys "$(ls /etc/ssh/ssh_host_*_key 2>/dev/null | wc -l)"
 fact images "$(docker image ls --format '{{.Repository}}:{{.Tag}}' 2>&1 | sort | tr '\\n' ' ')"
 fact firmware "$([ -d /sys/firmware/efi ] && echo uefi || echo bios)"
+fact mgr_pyc_missing "$(python3 -c 'import importlib.util as u, os, pathlib; s = [str(p) for p in pathlib.Path("/usr/share/ceph/mgr").rglob("*.py")]; print(f"{sum(not os.path.exists(u.cache_from_source(p)) for p in s)}/{len(s)}")' 2>&1)"
 echo SFPROBE-END > $out
 systemctl --no-block poweroff
 `;
