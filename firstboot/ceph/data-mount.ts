@@ -6,7 +6,7 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import type { ClusterSpec } from "../../spec/schema.ts";
 import type { CephRunner } from "./deps.ts";
-import { writeWithMode } from "./files.ts";
+import { writeIfChanged } from "./files.ts";
 import {
   DATA_DIR,
   DATA_MOUNT_UNIT,
@@ -54,11 +54,17 @@ export async function ensureDataMount(
   secretPath: string,
   paths: DataMountPaths = NODE_PATHS,
 ): Promise<MountState> {
-  await writeWithMode(paths.unitPath, renderDataMountUnit(spec, secretPath), 0o644);
-  await writeWithMode(paths.dropInPath, renderDockerDropIn(), 0o644);
+  const unitChanged = await writeIfChanged(paths.unitPath, renderDataMountUnit(spec, secretPath), 0o644);
+  const dropInChanged = await writeIfChanged(paths.dropInPath, renderDockerDropIn(), 0o644);
   await lockMountPoint(run, paths.dataDir);
-  await run("systemctl", ["daemon-reload"]);
-  await run("systemctl", ["enable", DATA_MOUNT_UNIT]);
+  // A daemon-reload is tens of seconds of PID 1's CPU on a small or emulated node: only
+  // when a file changed. Mounted with an unchanged unit: nothing to do (every full round).
+  if (unitChanged || dropInChanged) await run("systemctl", ["daemon-reload"]);
+  else {
+    const state = await collectMountState(paths.dataDir);
+    if (state.mounted) return state;
+  }
+  await run("systemctl", ["enable", "--no-reload", DATA_MOUNT_UNIT]);
   // Blocks until mounted or failed (the kernel gives up after its mount_timeout, 60 s, when
   // there is no quorum or no active MDS yet): the caller retries next round.
   await run("systemctl", ["start", DATA_MOUNT_UNIT], { reject: false, timeoutMs: 120_000 });
