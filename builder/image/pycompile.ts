@@ -2,8 +2,8 @@
  * Byte-compiles the Ceph manager's Python modules in the staged root. Debian compiles
  * what is under dist-packages when a package is installed, but not /usr/share/ceph/mgr
  * (not on Python's path), and ceph-mgr runs as the ceph user, which cannot write a cache
- * there: every mgr start compiled every module again. Under QEMU without KVM that was
- * 40-60 s of CPU per always-on module, about 9 minutes per mgr start. Hash-checked .pyc
+ * there: every mgr start compiled every module again. Under QEMU without KVM the mgr's
+ * start went from 10.2 to 7.0 minutes with the byte code baked in (docs/ceph.md). Hash-checked .pyc
  * files do not depend on file times (the disk stage may rewrite those) and stay valid
  * exactly as long as the source is unchanged.
  */
