@@ -76,33 +76,29 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
   // handshakes timed out). So peers ask for the summary, which has none; and details are
   // computed by one request at a time and reused for DETAILS_TTL_MS after they are ready
   // (a computation slower than the TTL never overlaps the next one).
-  let detailsCache: { readyAt: number | null; value: Promise<Record<string, unknown>> } | undefined;
+  let details: Promise<Record<string, unknown>> | undefined;
+  let detailsReadyAt: number | null = null;
+  const computeDetails = async (rt: Runtime): Promise<Record<string, unknown>> => {
+    const out: Record<string, unknown> = {};
+    await Promise.all(
+      phases.map(async (p) => {
+        if (!p.status) return;
+        try {
+          out[p.name] = await p.status(context(rt));
+        } catch (e) {
+          out[p.name] = { error: (e as Error).message };
+        }
+      }),
+    );
+    return out;
+  };
   const phaseDetails = (rt: Runtime): Promise<Record<string, unknown>> => {
-    if (detailsCache && (detailsCache.readyAt === null || now() - detailsCache.readyAt < DETAILS_TTL_MS))
-      return detailsCache.value;
-    const compute = async (): Promise<Record<string, unknown>> => {
-      const details: Record<string, unknown> = {};
-      await Promise.all(
-        phases.map(async (p) => {
-          if (!p.status) return;
-          try {
-            details[p.name] = await p.status(context(rt));
-          } catch (e) {
-            details[p.name] = { error: (e as Error).message };
-          }
-        }),
-      );
-      return details;
-    };
-    const entry: { readyAt: number | null; value: Promise<Record<string, unknown>> } = {
-      readyAt: null,
-      value: Promise.resolve({}),
-    };
-    entry.value = compute().finally(() => {
-      entry.readyAt = now();
+    if (details && (detailsReadyAt === null || now() - detailsReadyAt < DETAILS_TTL_MS)) return details;
+    detailsReadyAt = null;
+    details = computeDetails(rt).finally(() => {
+      detailsReadyAt = now();
     });
-    detailsCache = entry;
-    return entry.value;
+    return details;
   };
 
   const nodeStatus = async (rt: Runtime | undefined, withDetails = true): Promise<NodeStatus> => {
@@ -113,7 +109,7 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
       lastError ??= `docker: ${(e as Error).message}`;
     }
     const st = state.get();
-    const details = withDetails && rt && !configError ? await phaseDetails(rt) : {};
+    const shown = withDetails && rt && !configError ? await phaseDetails(rt) : {};
     return {
       name: rt?.config.node.name ?? "",
       address: rt?.config.node.address ?? "",
@@ -126,7 +122,7 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
       promise: st.promise ? { creator: st.promise.creator, incarnation: st.promise.incarnation } : null,
       peers: rt?.peers.sightings() ?? [],
       lastError: configError ?? lastError,
-      ...(Object.keys(details).length > 0 ? { details } : {}),
+      ...(Object.keys(shown).length > 0 ? { details: shown } : {}),
       startedAt,
       now: new Date(now()).toISOString(),
     };

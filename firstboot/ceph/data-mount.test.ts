@@ -21,6 +21,15 @@ function cephSpec() {
   return r.spec;
 }
 
+/** The unit, drop-in and data dir of a node, under a scratch root. */
+function scratchPaths(root: string) {
+  return {
+    dataDir: join(root, "data"),
+    unitPath: join(root, "var-data.mount"),
+    dropInPath: join(root, "docker.service.d", "10-swarmforge-var-data.conf"),
+  };
+}
+
 async function scratch(): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), "sf-data-"));
   cleanup.push(async () => {
@@ -59,11 +68,7 @@ describe("/var/data mount point", () => {
 
   it("single node: a plain writable directory, no unit and no docker drop-in", async () => {
     const root = await scratch();
-    const paths = {
-      dataDir: join(root, "data"),
-      unitPath: join(root, "var-data.mount"),
-      dropInPath: join(root, "docker.service.d", "10-swarmforge-var-data.conf"),
-    };
+    const paths = scratchPaths(root);
     await lockMountPoint(run, paths.dataDir);
     await writeFile(paths.unitPath, "[Mount]\n");
     await ensureLocalData(run, paths);
@@ -73,11 +78,7 @@ describe("/var/data mount point", () => {
 
   it("reloads systemd only when the unit or drop-in changed, and leaves a mounted, unchanged mount alone", async () => {
     const root = await scratch();
-    const paths = {
-      dataDir: join(root, "data"),
-      unitPath: join(root, "var-data.mount"),
-      dropInPath: join(root, "docker.service.d", "10-swarmforge-var-data.conf"),
-    };
+    const paths = scratchPaths(root);
     // systemctl is recorded, not run (this host's systemd must not get our units); chattr is real.
     const systemctl: string[] = [];
     const runner: CephRunner = async (cmd, args, opts) => {

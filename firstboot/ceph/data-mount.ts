@@ -5,8 +5,8 @@
  */
 import { mkdir, readdir, rm } from "node:fs/promises";
 import type { ClusterSpec } from "../../spec/schema.ts";
+import { replaceFileChecked } from "../keepalived/checked-file.ts";
 import type { CephRunner } from "./deps.ts";
-import { writeIfChanged } from "./files.ts";
 import {
   DATA_DIR,
   DATA_MOUNT_UNIT,
@@ -54,12 +54,13 @@ export async function ensureDataMount(
   secretPath: string,
   paths: DataMountPaths = NODE_PATHS,
 ): Promise<MountState> {
-  const unitChanged = await writeIfChanged(paths.unitPath, renderDataMountUnit(spec, secretPath), 0o644);
-  const dropInChanged = await writeIfChanged(paths.dropInPath, renderDockerDropIn(), 0o644);
+  const accept = async () => undefined;
+  const unit = await replaceFileChecked(paths.unitPath, renderDataMountUnit(spec, secretPath), 0o644, accept);
+  const dropIn = await replaceFileChecked(paths.dropInPath, renderDockerDropIn(), 0o644, accept);
   await lockMountPoint(run, paths.dataDir);
   // A daemon-reload is tens of seconds of PID 1's CPU on a small or emulated node: only
   // when a file changed. Mounted with an unchanged unit: nothing to do (every full round).
-  if (unitChanged || dropInChanged) await run("systemctl", ["daemon-reload"]);
+  if (unit === "replaced" || dropIn === "replaced") await run("systemctl", ["daemon-reload"]);
   else {
     const state = await collectMountState(paths.dataDir);
     if (state.mounted) return state;

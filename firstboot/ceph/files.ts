@@ -1,5 +1,5 @@
 /** Writing Ceph's files: owner-only modes for secrets, ownership by the ceph user for daemon data. */
-import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { CephRunner } from "./deps.ts";
 
@@ -8,14 +8,6 @@ export async function writeWithMode(path: string, data: string | Uint8Array, mod
   await mkdir(dirname(path), { recursive: true, mode: 0o755 });
   await writeFile(path, data, { mode });
   await chmod(path, mode);
-}
-
-/** Writes `path` only when its content differs; true when it wrote. */
-export async function writeIfChanged(path: string, data: string, mode: number): Promise<boolean> {
-  const current = await readFile(path, "utf8").catch(() => undefined);
-  if (current === data) return false;
-  await writeWithMode(path, data, mode);
-  return true;
 }
 
 /** True when `path` exists. */

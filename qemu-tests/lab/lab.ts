@@ -76,7 +76,7 @@ export async function labUp(o: LabUpOptions): Promise<LabState> {
     // Detached, output to the log file through a shell redirect (it must outlive this CLI).
     // It holds the machine's QEMU lock for its whole life: one VM user at a time. -n: if
     // another user took the lock since the probe above, it ends at once instead of queueing.
-    const quoted = ["flock", "-n", "-E", "75", lock, process.execPath, ...args]
+    const quoted = ["flock", "-n", "-E", String(LOCK_LOST), lock, process.execPath, ...args]
       .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
       .join(" ");
     const starter = spawnDaemon("sh", ["-c", `exec ${quoted} >>'${LAB_LOG}' 2>&1 </dev/null`], {
