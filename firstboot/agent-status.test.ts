@@ -2,10 +2,12 @@
  * What a status request costs the node. Phase details run programs (docker, ceph, nft),
  * which is seconds of CPU on a small or emulated node, so: the summary that agents ask
  * each other every round runs none; concurrent full requests share one computation; and
- * a finished computation is reused for 30 s. The agent runs in-process on loopback with
- * a phase whose status is a gate the test opens.
+ * a finished computation is reused for 30 s; and a Docker that does not answer (still
+ * starting at boot) delays a summary by seconds, not by the Docker client's 30 s. The
+ * agent runs in-process on loopback with a phase whose status is a gate the test opens.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -61,7 +63,11 @@ function gatedPhase() {
   };
 }
 
-async function startAgent(phase: Phase, now: () => number): Promise<{ client: PeerClient; port: number }> {
+async function startAgent(
+  phase: Phase,
+  now: () => number,
+  dockerSocket = join(dir, "no-docker.sock"),
+): Promise<{ client: PeerClient; port: number }> {
   const config = join(dir, "node.yaml");
   const spec = exampleSpec({
     nodes: 1,
@@ -70,12 +76,12 @@ async function startAgent(phase: Phase, now: () => number): Promise<{ client: Pe
   });
   await writeFile(config, stringify({ node: "node1", cluster: spec }), { mode: 0o600 });
   const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const docker = new DockerClient({ socketPath: join(dir, "no-docker.sock") });
+  const docker = new DockerClient({ socketPath: dockerSocket });
   agentDone = runAgent(
     {
       configPath: config,
       stateDir: join(dir, "state"),
-      dockerSocket: join(dir, "no-docker.sock"),
+      dockerSocket,
       listenAddress: "127.0.0.1",
       port,
       reconcileIntervalMs: 60_000,
@@ -147,4 +153,28 @@ describe("agent status requests", () => {
     expect(fresh.details).toEqual({ ingress: { served: 2 } });
     expect(gated.calls()).toBe(2);
   });
+
+  it("answers the summary within seconds while Docker accepts but does not answer", async () => {
+    gated = gatedPhase();
+    gated.open();
+    // A socket-activated docker.service that is still starting: connections are taken
+    // and held, nothing is answered.
+    const held: Socket[] = [];
+    const silent: Server = createServer((c) => held.push(c));
+    const socket = join(dir, "silent-docker.sock");
+    await new Promise<void>((r) => silent.listen(socket, r));
+    try {
+      const { client } = await startAgent(gated.phase, Date.now, socket);
+      const t0 = Date.now();
+      const a = await client.get<NodeStatus>("127.0.0.1", PEER_PATHS.summary);
+      const took = Date.now() - t0;
+      expect(a).toMatchObject({ name: "node1", swarm: null });
+      expect(a.lastError).toMatch(/^docker: .*timeout/);
+      // The client above gives up at 5 s; the Docker client alone would wait 30.
+      expect(took).toBeLessThan(5_000);
+    } finally {
+      for (const c of held) c.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  }, 20_000);
 });

@@ -18,6 +18,9 @@ import { StateStore } from "./state/agent-state.ts";
 import { writeFileAtomic } from "./state/atomic-file.ts";
 import type { SwarmPhase } from "./swarm/phase.ts";
 
+/** How long a status answer waits for Docker's /info. */
+const STATUS_DOCKER_TIMEOUT_MS = 3_000;
+
 /** Round interval while the node has not converged yet. */
 const FORMING_INTERVAL_MS = 1_000;
 
@@ -104,7 +107,10 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
   const nodeStatus = async (rt: Runtime | undefined, withDetails = true): Promise<NodeStatus> => {
     let swarm: NodeStatus["swarm"] = null;
     try {
-      swarm = await deps.swarm.facts(state);
+      // Short: peers ask for the summary every second while forming, and a Docker that is
+      // still starting (the agent does not wait for it at boot) or stopped with its mount
+      // must not hold every answer for the client's 30 s. Promise answers wait longer.
+      swarm = await deps.swarm.facts(state, STATUS_DOCKER_TIMEOUT_MS);
     } catch (e) {
       lastError ??= `docker: ${(e as Error).message}`;
     }

@@ -27,7 +27,7 @@ import {
   sha256File,
 } from "./manifest.ts";
 import { archiveFileName, buildContainerImage } from "./oci/from-debs.ts";
-import { applyOverlay, findKernelVersion, renderOverlay } from "./overlay.ts";
+import { applyOverlay, type ContainerArchive, findKernelVersion, renderOverlay } from "./overlay.ts";
 import { type BuildPlan, planBuild, planRootfsKey, type StageId } from "./plan.ts";
 import { precompilePython } from "./pycompile.ts";
 import { buildRootfs } from "./rootfs.ts";
@@ -108,7 +108,7 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
 
   let agent: Uint8Array = new Uint8Array();
   let kernel = "";
-  const archives: Record<string, Uint8Array> = {};
+  const archives: Record<string, ContainerArchive> = {};
   const containerEntries: ContainerImageEntry[] = [];
   let manifest: ImageManifest | undefined;
   let rawSha256 = "";
@@ -167,7 +167,7 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
         update(c.tags[0] ?? "");
         const a = await buildContainerImage(c, { debsDir: cache.containerDebs, rootfsDir: root, mtime });
         const file = archiveFileName(c);
-        archives[file] = a.bytes;
+        archives[file] = { bytes: a.bytes, imageId: a.imageId, tags: c.tags };
         containerEntries.push({ tags: c.tags, file, sha256: sha256Hex(a.bytes), imageId: a.imageId });
       }
     },

@@ -13,7 +13,13 @@ const input = {
   espUuid: "ABCD-1234",
   kernelVersion: "6.1.0-99-amd64",
   agentBundle: new TextEncoder().encode("console.log('agent')\n"),
-  containerArchives: { "swarmforge_backend_latest.tar": new Uint8Array([1, 2, 3]) },
+  containerArchives: {
+    "swarmforge_backend_latest.tar": {
+      bytes: new Uint8Array([1, 2, 3]),
+      imageId: "sha256:0123abcd",
+      tags: ["swarmforge/backend:latest"],
+    },
+  },
   bakedSpec: "name: lab1\n",
   imageInfo: { recipeHash: "x" },
 };
@@ -49,7 +55,12 @@ describe("overlay", () => {
     const unit = write(ops, "/etc/systemd/system/swarmforge-agent.service").text;
     expect(unit).toContain("ExecStart=/usr/bin/node /usr/lib/swarmforge/agent.mjs");
     expect(unit).toContain("Restart=always");
-    expect(unit).toMatch(/After=.*cloud-final\.service.*docker\.service/);
+    // After cloud-init's write_files stage, not after cloud-final, docker or the image loader.
+    const after = /^After=(.*)$/m.exec(unit)?.[1]?.split(" ") ?? [];
+    expect(after).toContain("cloud-init.service");
+    expect(after).not.toContain("cloud-final.service");
+    expect(after).not.toContain("docker.service");
+    expect(after).not.toContain("swarmforge-load-images.service");
     expect(write(ops, AGENT_PATH).text).toContain("agent");
   });
 
@@ -61,6 +72,15 @@ describe("overlay", () => {
     for (const m of ["ip_vs", "ceph", "rbd", "overlay", "br_netfilter"]) expect(mods).toContain(m);
     expect(write(ops, "/etc/sysctl.d/90-swarmforge.conf").text).toContain("net.ipv4.ip_nonlocal_bind = 1");
     expect(write(ops, "/etc/fstab").text).toContain(`UUID=${input.rootUuid} / ext4`);
+  });
+
+  it("writes each container archive with its image ID and tags beside it", () => {
+    expect(write(ops, "/usr/share/swarmforge/images/swarmforge_backend_latest.tar").text).toBe(
+      "\u0001\u0002\u0003",
+    );
+    expect(write(ops, "/usr/share/swarmforge/images/swarmforge_backend_latest.tar.id").text).toBe(
+      "sha256:0123abcd\nswarmforge/backend:latest\n",
+    );
   });
 
   it("bakes the spec mode 0600 only when asked", () => {

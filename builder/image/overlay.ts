@@ -21,6 +21,14 @@ export const AGENT_PATH = "/usr/lib/swarmforge/agent.mjs";
 /** Where the container image archives go (loaded by swarmforge-load-images.service). */
 export const IMAGES_DIR = "/usr/share/swarmforge/images";
 
+/** One baked container image archive. */
+export interface ContainerArchive {
+  bytes: Uint8Array;
+  /** `sha256:...`, as `docker image inspect` reports it. */
+  imageId: string;
+  tags: readonly string[];
+}
+
 /** Everything {@link renderOverlay} needs besides the recipe. */
 export interface OverlayInput {
   overlay: OverlayRecipe;
@@ -28,8 +36,8 @@ export interface OverlayInput {
   espUuid: string;
   kernelVersion: string;
   agentBundle: Uint8Array;
-  /** Container image archives: file name -> bytes. */
-  containerArchives: Record<string, Uint8Array>;
+  /** Container image archives: file name -> bytes, image ID and tags. */
+  containerArchives: Record<string, ContainerArchive>;
   /** The spec file's text, when it is baked into the image. */
   bakedSpec?: string | undefined;
   /** Written to /usr/share/swarmforge/image.json: what this image is. */
@@ -90,8 +98,17 @@ export function renderOverlay(input: OverlayInput): OverlayOp[] {
   ops.push({ op: "remove", path: "/etc/nvme/hostid" });
   ops.push({ op: "remove", path: "/etc/nvme/hostnqn" });
   ops.push({ op: "write", path: AGENT_PATH, mode: 0o644, content: input.agentBundle });
-  for (const [name, bytes] of Object.entries(input.containerArchives).sort(([a], [b]) => (a < b ? -1 : 1)))
-    ops.push({ op: "write", path: `${IMAGES_DIR}/${name}`, mode: 0o644, content: bytes });
+  for (const [name, a] of Object.entries(input.containerArchives).sort(([x], [y]) => (x < y ? -1 : 1))) {
+    ops.push({ op: "write", path: `${IMAGES_DIR}/${name}`, mode: 0o644, content: a.bytes });
+    // Beside each archive: its image ID, then its tags, one per line. The loader skips an
+    // archive whose tags already name that ID (every boot after the first).
+    ops.push({
+      op: "write",
+      path: `${IMAGES_DIR}/${name}.id`,
+      mode: 0o644,
+      content: `${[a.imageId, ...a.tags].join("\n")}\n`,
+    });
+  }
   if (input.bakedSpec !== undefined)
     ops.push({ op: "write", path: BAKED_SPEC_PATH, mode: 0o600, content: input.bakedSpec });
   ops.push({

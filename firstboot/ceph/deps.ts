@@ -21,6 +21,12 @@ export interface DaemonControl {
    * missing (the host test's foreground daemons), the steps check the slow way every round.
    */
   isRunning?(kind: DaemonKind, id: string): Promise<boolean>;
+  /**
+   * Brings up an OSD that `ceph-volume lvm create --no-systemd` made: enables its
+   * `ceph-volume@lvm-<id>-<uuid>` unit (which mounts its data dir and starts it at every
+   * boot) and starts `ceph-osd@<id>` now. Only where daemons are systemd units.
+   */
+  startLvmOsd?(id: number, uuid: string): Promise<void>;
 }
 
 /** How OSDs are made: `lvm` on nodes (boot activation via ceph-volume units); `raw` where the kernel lacks device-mapper (the test host). */
@@ -73,6 +79,21 @@ export function systemdDaemons(runner: CephRunner = run): DaemonControl {
       enabled.add(unit);
     },
     isRunning: (kind, id) => unitRunning(kind, id),
+    async startLvmOsd(id, uuid) {
+      // What ceph-volume's own systemd step does, minus its two implied daemon-reloads (90 s
+      // of PID 1 under QEMU/TCG): the boot unit enabled for the next boot, the OSD started
+      // now. ceph-osd@ID itself is not enabled: at boot only its ceph-volume unit may start
+      // it, after mounting the data dir.
+      await runner("systemctl", [
+        "enable",
+        "--no-reload",
+        `ceph-volume@lvm-${id}-${uuid}.service`,
+        "ceph-osd.target",
+        "ceph.target",
+      ]);
+      await runner("systemctl", ["start", `ceph-osd@${id}.service`]);
+      enabled.add(`ceph-osd@${id}.service`);
+    },
   };
 }
 

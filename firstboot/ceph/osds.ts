@@ -106,12 +106,13 @@ export function refusalError(outcomes: readonly OsdOutcome[]): UserError | undef
 async function create(deps: CephDeps, device: string): Promise<{ osdIds: number[]; osdUuids: string[] }> {
   deps.log.info(`ceph: creating an OSD on ${device} (${deps.osdBackend})`);
   if (deps.osdBackend === "lvm") {
-    // Prepares, activates, enables ceph-volume@lvm-ID-UUID for boot and starts ceph-osd@ID.
-    await cephVolume(deps, ["lvm", "create", "--bluestore", "--data", device]);
-    const listed = await cephVolume(deps, ["lvm", "list", "--format", "json", device]);
-    // ceph-volume started the OSD through systemd itself (ceph-osd@ID enabled --runtime, so
-    // that at boot only its ceph-volume unit starts it, after mounting the data dir).
-    const found = parseLvmList(listed.stdout);
+    const start = deps.daemons.startLvmOsd;
+    if (!start) throw new Error("lvm OSDs need daemons run by systemd (a bug in the caller)");
+    // Prepares and activates (data dir mounted), without ceph-volume's systemd step: it
+    // enables two units with a daemon-reload each; startLvmOsd does the same without them.
+    await cephVolume(deps, ["lvm", "create", "--bluestore", "--data", device, "--no-systemd"]);
+    const found = parseLvmList((await cephVolume(deps, ["lvm", "list", "--format", "json", device])).stdout);
+    for (const o of found) await start.call(deps.daemons, o.osdId, o.osdUuid);
     return { osdIds: found.map((o) => o.osdId), osdUuids: found.map((o) => o.osdUuid) };
   }
   await cephVolume(deps, ["raw", "prepare", "--bluestore", "--data", device]);

@@ -1,10 +1,12 @@
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { RunResult } from "../../lib/subprocess/index.ts";
 import { exampleSpec, parseSpecValue } from "../../spec/index.ts";
-import type { SwarmNode, SwarmService } from "../docker/types.ts";
+import { DockerError } from "../docker/errors.ts";
+import type { ImageInfo, SwarmNode, SwarmService } from "../docker/types.ts";
 import { phaseContext } from "../firewall/phase-context-fixture.ts";
+import type { ImageReader } from "./baked-images.ts";
 import { IngressPhase } from "./phase.ts";
 import type { SwarmReader } from "./status.ts";
 
@@ -23,7 +25,7 @@ function spec(nodes: number) {
  * A docker CLI and Engine API that record calls and know which stack services exist (the
  * real `docker stack deploy` path runs in stack.netns.test.ts).
  */
-function recordingDocker() {
+function recordingDocker(images: Record<string, string> = {}) {
   const calls: string[][] = [];
   let deployed = false;
   const out = (stdout: string): RunResult => ({ stdout, stderr: "", exitCode: 0 });
@@ -39,7 +41,14 @@ function recordingDocker() {
     },
     Endpoint: { Ports: [{ Protocol: "tcp", TargetPort: 443, PublishedPort: 443 }] },
   } as SwarmService;
-  const api: SwarmReader = {
+  const api: SwarmReader & ImageReader = {
+    imageInspect: async (name) => {
+      calls.push(["api", "image", name]);
+      const id = images[name];
+      if (!id)
+        throw new DockerError("not-found", "GET", `/images/${name}/json`, `No such image: ${name}`, 404);
+      return { Id: id } as ImageInfo;
+    },
     serviceList: async (filters) => {
       calls.push(["api", "services", JSON.stringify(filters)]);
       return deployed ? [service] : [];
@@ -100,6 +109,43 @@ describe("IngressPhase", () => {
       reason: `${join(ctx.dir, "not-a-mount")} is not mounted yet`,
     });
     expect(calls).toEqual([]);
+  });
+
+  it("waits for the baked images the loader has not loaded yet, then deploys", async () => {
+    const ctx = await phaseContext(spec(1), 0);
+    dirs.push(ctx.dir);
+    await ctx.state.update((s) => {
+      s.swarm = { clusterId: "c", nodeId: "n", role: "manager" };
+    });
+    // What the image builder writes beside each archive: the image ID, then its tags.
+    const baked = join(ctx.dir, "images");
+    await mkdir(baked);
+    await writeFile(
+      join(baked, "swarmforge_ingress-offline_latest.tar.id"),
+      "sha256:bbb\nswarmforge/ingress-offline:latest\n",
+    );
+    const loaded: Record<string, string> = {};
+    const { docker, api, calls } = recordingDocker(loaded);
+    const phase = new IngressPhase({
+      stateDir: ctx.dir,
+      docker,
+      api,
+      workDir: join(ctx.dir, "ingress"),
+      dataDir: join(ctx.dir, "data"),
+      bakedImagesDir: baked,
+    });
+    const waiting = {
+      status: "waiting",
+      reason: "baked image swarmforge/ingress-offline:latest not loaded yet (swarmforge-load-images.service)",
+    };
+    expect(await phase.converge(ctx)).toEqual(waiting);
+    // An older image under the tag (a node image upgraded, loader still running): still waiting.
+    loaded["swarmforge/ingress-offline:latest"] = "sha256:aaa";
+    expect(await phase.converge(ctx)).toEqual(waiting);
+    expect(calls.filter((c) => c[0] !== "api")).toEqual([]);
+    loaded["swarmforge/ingress-offline:latest"] = "sha256:bbb";
+    expect((await phase.converge(ctx)).status).toBe("done");
+    expect(calls.filter((c) => c[1] === "deploy")).toHaveLength(1);
   });
 
   it("deploys on a manager once, with the extra ACME root when the file exists", async () => {

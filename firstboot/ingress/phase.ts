@@ -5,7 +5,9 @@
  * ACME storage never lands on a node's own disk by mistake.
  */
 import { readFile } from "node:fs/promises";
+import { DockerClient } from "../docker/client.ts";
 import type { Phase, PhaseContext, PhaseOutcome } from "../phases/phase.ts";
+import { type ImageReader, missingBakedImages } from "./baked-images.ts";
 import { type DockerCli, deployIngress, fileHashStore, ingressHashPath } from "./deploy.ts";
 import { ACME_CA_ROOT_PATH } from "./names.ts";
 import { type IngressNodeStatus, ingressNodeStatus } from "./node-status.ts";
@@ -18,7 +20,9 @@ export interface IngressPhaseOptions extends Omit<IngressOptions, "acmeCaRootPem
   stateDir: string;
   docker?: DockerCli;
   /** The Engine API (the node's socket by default). */
-  api?: SwarmReader;
+  api?: SwarmReader & ImageReader;
+  /** Where the node image keeps its baked container images (default: the image's dir). */
+  bakedImagesDir?: string;
   /** Where an extra ACME CA root may be (read when present). */
   acmeCaRootPath?: string;
   /** Where status reads the served certificates (the local 443 by default). */
@@ -41,6 +45,14 @@ export class IngressPhase implements Phase {
     const dataDir = this.o.dataDir ?? "/var/data";
     const ready = await (this.o.dataReady ?? ((c) => defaultDataReady(c, dataDir)))(ctx);
     if (!ready) return { status: "waiting", reason: `${dataDir} is not mounted yet` };
+    // The agent starts before the image loader has finished (it takes minutes on a small
+    // node); a stack deployed before its image is there would leave tasks rejected.
+    const missing = await missingBakedImages(this.o.api ?? new DockerClient(), this.o.bakedImagesDir);
+    if (missing.length > 0)
+      return {
+        status: "waiting",
+        reason: `baked image ${missing.join(", ")} not loaded yet (swarmforge-load-images.service)`,
+      };
     // The spec's caRoot first; the file stays for images or seeds that write one.
     const caRoot =
       ctx.spec.ingress.acme.caRoot ??

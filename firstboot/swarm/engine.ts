@@ -38,7 +38,8 @@ export interface EngineInfo {
 
 /** The Engine API calls the agent makes. */
 export interface SwarmEngine {
-  info(): Promise<EngineInfo>;
+  /** `timeoutMs`: give up sooner than the client's default (status answers). */
+  info(opts?: { timeoutMs?: number }): Promise<EngineInfo>;
   swarmInit(req: {
     listenAddr: string;
     advertiseAddr: string;

@@ -53,9 +53,12 @@ export class SwarmPhase implements Phase {
     return this.bootstrap(ctx);
   }
 
-  /** This node's swarm membership for status and promise answers (null when in none). */
-  async facts(state: StateStore): Promise<SwarmFacts | null> {
-    const info = await this.engine.info();
+  /**
+   * This node's swarm membership for status and promise answers (null when in none).
+   * Throws when Docker does not answer within `timeoutMs` (default: the client's).
+   */
+  async facts(state: StateStore, timeoutMs?: number): Promise<SwarmFacts | null> {
+    const info = await this.engine.info(timeoutMs === undefined ? {} : { timeoutMs });
     if (info.Swarm.LocalNodeState !== "active") return null;
     return this.factsFrom(info, state.get().swarm?.clusterId ?? "");
   }

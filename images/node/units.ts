@@ -2,10 +2,13 @@
 import type { UnitFile } from "../recipe.ts";
 
 /**
- * The node agent. Ordered after cloud-final (cloud-init has written
- * /etc/swarmforge/node.yaml by then) and after docker and the image loader. It is
- * wanted by cloud-init.target, not multi-user.target: cloud-final.service is ordered
- * after multi-user.target, so hanging the agent on multi-user would be an ordering cycle.
+ * The node agent. Ordered after cloud-init.service, the stage that runs write_files and
+ * users (a seed's /etc/swarmforge/node.yaml is there by then), and after chrony; not
+ * after cloud-final, docker or the image loader: on a small or emulated node those take
+ * minutes (docker's first start and `docker load` were 5 of the 12.5 minutes to the agent
+ * in a 3-VM TCG run), and the agent's first work (time, Ceph) needs none of them. The
+ * phases that need docker wait for its socket; the ingress phase waits for the baked
+ * images (docs/image-build.md). Wanted by cloud-init.target, which every boot reaches.
  */
 export const agentUnit: UnitFile = {
   name: "swarmforge-agent.service",
@@ -13,7 +16,7 @@ export const agentUnit: UnitFile = {
   content: `[Unit]
 Description=swarmforge node agent
 Wants=network-online.target docker.service swarmforge-load-images.service
-After=network-online.target cloud-init.target cloud-final.service docker.service swarmforge-load-images.service chrony.service
+After=network-online.target cloud-init.service chrony.service
 # Never give up restarting: the agent is what heals the node.
 StartLimitIntervalSec=0
 
@@ -32,8 +35,9 @@ WantedBy=cloud-init.target
 };
 
 /**
- * Loads the container images baked under /usr/share/swarmforge/images into docker
- * before the agent starts, so stacks deploy with no registry reachable.
+ * Loads the container images baked under /usr/share/swarmforge/images into docker, so
+ * stacks deploy with no registry reachable. The agent does not wait for it; its ingress
+ * phase deploys only once the images are there.
  */
 export const loadImagesUnit: UnitFile = {
   name: "swarmforge-load-images.service",
@@ -42,7 +46,6 @@ export const loadImagesUnit: UnitFile = {
 Description=Load swarmforge container images baked into the node image
 Requires=docker.service
 After=docker.service
-Before=swarmforge-agent.service
 ConditionDirectoryNotEmpty=/usr/share/swarmforge/images
 
 [Service]
