@@ -11,7 +11,7 @@ import type { CephDeps } from "./deps.ts";
 import { chownCeph, exists, writeWithMode } from "./files.ts";
 import { clusterArgs } from "./layout.ts";
 import type { CephBootstrapMaterial } from "./material.ts";
-import { monCommand, monCommands } from "./mon-client.ts";
+import { monCommand, monCommands, monCommandsOk } from "./mon-client.ts";
 
 /** What the per-node steps work from. */
 export interface CephNodeInput {
@@ -76,10 +76,12 @@ export async function ensureMonitor(deps: CephDeps, i: CephNodeInput): Promise<S
       await writeWithMode(keyring, i.material.monKeyring, 0o600);
     } else {
       // Joining: the current monmap and mon. key come from the quorum (written to files, not argv).
-      const map = await monCommand(deps, { prefix: "mon getmap" });
-      const key = await monCommand(deps, { prefix: "auth get", entity: "mon." });
-      await writeWithMode(monmap, map.out, 0o600);
-      await writeWithMode(keyring, key.out, 0o600);
+      const [map, key] = await monCommandsOk(deps, [
+        { prefix: "mon getmap" },
+        { prefix: "auth get", entity: "mon." },
+      ]);
+      await writeWithMode(monmap, map!.out, 0o600);
+      await writeWithMode(keyring, key!.out, 0o600);
     }
     await chownCeph(deps.run, scratch, dir);
     deps.log.info(`ceph: creating monitor ${name} (${mode})`);

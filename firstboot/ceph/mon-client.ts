@@ -97,12 +97,28 @@ export function monError(cmd: MonCommand, reply: MonReply): Error {
   return new Error(`ceph ${cmd.prefix}: ${reply.status.trim() || "failed"} (error ${reply.ret})`);
 }
 
+/**
+ * Sends `commands` in one connection, in order; throws for the first that failed (the
+ * later ones were still sent). Returns every reply.
+ */
+export async function monCommandsOk(
+  deps: CephDeps,
+  commands: readonly MonCommand[],
+  o?: MonCommandOptions,
+): Promise<MonReply[]> {
+  const replies = await monCommands(deps, commands, o);
+  commands.forEach((cmd, n) => {
+    const r = replies[n];
+    if (!r) throw new Error(`ceph ${cmd.prefix}: no reply`);
+    if (r.ret !== 0) throw monError(cmd, r);
+  });
+  return replies;
+}
+
 /** Sends one command; throws unless it succeeded. */
 export async function monCommand(deps: CephDeps, cmd: MonCommand, o?: MonCommandOptions): Promise<MonReply> {
-  const [reply] = await monCommands(deps, [cmd], o);
-  if (!reply) throw new Error(`ceph ${cmd.prefix}: no reply`);
-  if (reply.ret !== 0) throw monError(cmd, reply);
-  return reply;
+  const [reply] = await monCommandsOk(deps, [cmd], o);
+  return reply!;
 }
 
 /** Sends one command with `format: json` and parses the answer. */
