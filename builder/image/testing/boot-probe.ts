@@ -70,7 +70,7 @@ ${indent(probeScript)}
     content: |
       [Unit]
       Description=swarmforge boot probe (tests only)
-      After=swarmforge-agent.service swarmforge-load-images.service
+      After=swarmforge-agent.service swarmforge-load-images.service multi-user.target
       [Service]
       Type=oneshot
       ExecStart=/usr/local/sbin/sf-probe
