@@ -27,12 +27,13 @@ export interface CephConfInput {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * mgr modules never loaded. Every module is imported at mgr start even when it is off, and
- * the always-on ones run their loops: on a small node (or an emulated one) that is most of
- * the mgr's CPU. Kept: status, volumes, orchestrator (CephFS), crash, devicehealth,
- * pg_autoscaler, balancer. Dropped: HTTP endpoints (dashboard, restful, prometheus), data
- * exporters (telemetry, influx, telegraf, zabbix), RBD (not used), progress (only the bars
- * in `ceph -s`), test modules. See docs/ceph.md.
+ * mgr modules never loaded. Every module a mgr may run is imported when it starts, each
+ * in its own Python sub-interpreter: on a small or emulated node that is most of the mgr's
+ * CPU. Dropped: HTTP endpoints (dashboard, restful, prometheus), data exporters (influx,
+ * telegraf, zabbix), orchestrator back ends and the other optional modules. The ten
+ * always-on modules of Pacific (balancer, crash, devicehealth, orchestrator,
+ * pg_autoscaler, progress, rbd_support, status, telemetry, volumes) cannot be dropped:
+ * listed here, each is reported as HEALTH_ERR MGR_MODULE_ERROR. See docs/ceph.md.
  */
 export const DISABLED_MGR_MODULES = [
   "alerts",

@@ -1,6 +1,7 @@
 /**
- * One node's Ceph, converged in order: files -> monitor -> quorum -> mgr -> OSDs -> MDS
- * -> file system -> client key -> /var/data -> removal of dead members. Every step
+ * One node's Ceph, converged in order: files -> monitor -> quorum -> mgr (first manager
+ * only) -> OSDs -> MDS -> file system -> client key -> /var/data -> mgr (the other
+ * managers) -> removal of dead members. Every step
  * checks the real state first, so this runs every reconcile round and after reboots
  * without recreating anything. The agent core's Ceph phase calls it. A disk refused by
  * the disk-safety rules is thrown as a UserError at the very end.
@@ -13,7 +14,7 @@ import type { CephDeps } from "./deps.ts";
 import { monJson } from "./mon-client.ts";
 import { ensureOsds, type OsdOutcome, refusalError } from "./osds.ts";
 import { planRemoval, type RemovalPlan } from "./removal-plan.ts";
-import { isMonitorNode } from "./topology.ts";
+import { isMonitorNode, managerNodes } from "./topology.ts";
 
 /** What the converge did, or what it waits for. */
 export type CephConvergeOutcome =
@@ -59,7 +60,11 @@ export async function convergeCephNode(
   } catch (e) {
     return { status: "waiting", reason: e instanceof Error ? e.message : String(e) };
   }
-  if (manager) await ensureMgr(deps, i);
+  // One mgr is enough to form: the first manager's starts now, the others once /var/data
+  // is mounted here. Every mgr imports each of its Python modules at start, 6 minutes of
+  // CPU on a 1-vCPU VM under TCG, which the standbys spent while this node's OSD was made.
+  const firstMgr = managerNodes(i.spec)[0]?.name === i.node.name;
+  if (manager && firstMgr) await ensureMgr(deps, i);
   // A refused disk must not keep the node from its other disks, its daemons or
   // /var/data: it is reported (thrown) once everything else is in place.
   const osds = await ensureOsds(deps, i, false);
@@ -72,6 +77,7 @@ export async function convergeCephNode(
     const m = await o.mount();
     if (!m.mounted) return { status: "waiting", reason: "/var/data is not mounted yet" };
   }
+  if (manager && !firstMgr) await ensureMgr(deps, i);
   // What this node's disks hold now: its OSDs that no disk holds any more are stale.
   const localUuids = osds.flatMap((o) => o.osdUuids);
   const removal = planRemoval({
