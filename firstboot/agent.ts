@@ -20,6 +20,8 @@ import type { SwarmPhase } from "./swarm/phase.ts";
 
 /** How long a status answer waits for Docker's /info. */
 const STATUS_DOCKER_TIMEOUT_MS = 3_000;
+/** How long the last swarm facts stand in when Docker does not answer in time. */
+const SWARM_FACTS_FRESH_MS = 120_000;
 
 /** Round interval while the node has not converged yet. */
 const FORMING_INTERVAL_MS = 1_000;
@@ -104,6 +106,7 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
     return details;
   };
 
+  let lastFacts: { value: NodeStatus["swarm"]; at: number } | undefined;
   const nodeStatus = async (rt: Runtime | undefined, withDetails = true): Promise<NodeStatus> => {
     let swarm: NodeStatus["swarm"] = null;
     try {
@@ -111,7 +114,11 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
       // still starting (the agent does not wait for it at boot) or stopped with its mount
       // must not hold every answer for the client's 30 s. Promise answers wait longer.
       swarm = await deps.swarm.facts(state, STATUS_DOCKER_TIMEOUT_MS);
+      lastFacts = { value: swarm, at: now() };
     } catch (e) {
+      // A Docker too busy to answer in time (the swarm creator under load) still is in its
+      // swarm: peers deciding whether to join need that, so the last answer stands in.
+      if (lastFacts && now() - lastFacts.at < SWARM_FACTS_FRESH_MS) swarm = lastFacts.value;
       lastError ??= `docker: ${(e as Error).message}`;
     }
     const st = state.get();
