@@ -63,8 +63,8 @@ export async function convergeCephNode(
   // One mgr is enough to form: the first manager's starts now, the others once /var/data
   // is mounted here. Every mgr imports each of its Python modules at start, 6 minutes of
   // CPU on a 1-vCPU VM under TCG, which the standbys spent while this node's OSD was made.
-  const firstMgr = managerNodes(i.spec)[0]?.name === i.node.name;
-  if (manager && firstMgr) await ensureMgr(deps, i);
+  const firstManager = managerNodes(i.spec)[0]?.name === i.node.name;
+  if (firstManager) await ensureMgr(deps, i);
   // A refused disk must not keep the node from its other disks, its daemons or
   // /var/data: it is reported (thrown) once everything else is in place.
   const osds = await ensureOsds(deps, i, false);
@@ -77,7 +77,7 @@ export async function convergeCephNode(
     const m = await o.mount();
     if (!m.mounted) return { status: "waiting", reason: "/var/data is not mounted yet" };
   }
-  if (manager && !firstMgr) await ensureMgr(deps, i);
+  if (manager && !firstManager) await ensureMgr(deps, i);
   // What this node's disks hold now: its OSDs that no disk holds any more are stale.
   const localUuids = osds.flatMap((o) => o.osdUuids);
   const removal = planRemoval({

@@ -79,6 +79,32 @@ function recordingDocker(images: Record<string, string> = {}) {
   };
 }
 
+/** A phase context whose node is a swarm manager (one-node spec, local /var/data). */
+async function managerContext() {
+  const ctx = await phaseContext(spec(1), 0);
+  dirs.push(ctx.dir);
+  await ctx.state.update((s) => {
+    s.swarm = { clusterId: "c", nodeId: "n", role: "manager" };
+  });
+  return ctx;
+}
+
+/** The phase as a manager runs it, on the test's dirs and recording Docker. */
+function managerPhase(
+  ctx: { dir: string },
+  r: Pick<ReturnType<typeof recordingDocker>, "docker" | "api">,
+  extra: Partial<ConstructorParameters<typeof IngressPhase>[0]> = {},
+) {
+  return new IngressPhase({
+    stateDir: ctx.dir,
+    docker: r.docker,
+    api: r.api,
+    workDir: join(ctx.dir, "ingress"),
+    dataDir: join(ctx.dir, "data"),
+    ...extra,
+  });
+}
+
 describe("IngressPhase", () => {
   it("waits outside a swarm, leaves the stack to managers, waits for CephFS on /var/data", async () => {
     const ctx = await phaseContext(spec(3), 0);
@@ -112,11 +138,7 @@ describe("IngressPhase", () => {
   });
 
   it("waits for the baked images the loader has not loaded yet, then deploys", async () => {
-    const ctx = await phaseContext(spec(1), 0);
-    dirs.push(ctx.dir);
-    await ctx.state.update((s) => {
-      s.swarm = { clusterId: "c", nodeId: "n", role: "manager" };
-    });
+    const ctx = await managerContext();
     // What the image builder writes beside each archive: the image ID, then its tags.
     const baked = join(ctx.dir, "images");
     await mkdir(baked);
@@ -125,15 +147,9 @@ describe("IngressPhase", () => {
       "sha256:bbb\nswarmforge/ingress-offline:latest\n",
     );
     const loaded: Record<string, string> = {};
-    const { docker, api, calls } = recordingDocker(loaded);
-    const phase = new IngressPhase({
-      stateDir: ctx.dir,
-      docker,
-      api,
-      workDir: join(ctx.dir, "ingress"),
-      dataDir: join(ctx.dir, "data"),
-      bakedImagesDir: baked,
-    });
+    const recorder = recordingDocker(loaded);
+    const { calls } = recorder;
+    const phase = managerPhase(ctx, recorder, { bakedImagesDir: baked });
     const waiting = {
       status: "waiting",
       reason: "baked image swarmforge/ingress-offline:latest not loaded yet (swarmforge-load-images.service)",
@@ -149,22 +165,12 @@ describe("IngressPhase", () => {
   });
 
   it("deploys on a manager once, with the extra ACME root when the file exists", async () => {
-    const ctx = await phaseContext(spec(1), 0);
-    dirs.push(ctx.dir);
-    await ctx.state.update((s) => {
-      s.swarm = { clusterId: "c", nodeId: "n", role: "manager" };
-    });
+    const ctx = await managerContext();
     const root = "-----BEGIN CERTIFICATE-----\nMIIBroot\n-----END CERTIFICATE-----\n";
     await writeFile(join(ctx.dir, "acme-ca.pem"), root);
-    const { docker, api, calls } = recordingDocker();
-    const phase = new IngressPhase({
-      stateDir: ctx.dir,
-      docker,
-      api,
-      workDir: join(ctx.dir, "ingress"),
-      dataDir: join(ctx.dir, "data"),
-      acmeCaRootPath: join(ctx.dir, "acme-ca.pem"),
-    });
+    const recorder = recordingDocker();
+    const { docker, api, calls } = recorder;
+    const phase = managerPhase(ctx, recorder, { acmeCaRootPath: join(ctx.dir, "acme-ca.pem") });
     const first = await phase.converge(ctx);
     expect(first.status).toBe("done");
     expect(calls.filter((c) => c[1] === "deploy")).toHaveLength(1);

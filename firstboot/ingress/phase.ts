@@ -47,7 +47,8 @@ export class IngressPhase implements Phase {
     if (!ready) return { status: "waiting", reason: `${dataDir} is not mounted yet` };
     // The agent starts before the image loader has finished (it takes minutes on a small
     // node); a stack deployed before its image is there would leave tasks rejected.
-    const missing = await missingBakedImages(this.o.api ?? new DockerClient(), this.o.bakedImagesDir);
+    const api = this.o.api ?? new DockerClient();
+    const missing = await missingBakedImages(api, this.o.bakedImagesDir);
     if (missing.length > 0)
       return {
         status: "waiting",
@@ -65,7 +66,7 @@ export class IngressPhase implements Phase {
     const r = await deployIngress(plan, {
       hashes: fileHashStore(ingressHashPath(this.o.stateDir)),
       ...(this.o.docker ? { docker: this.o.docker } : {}),
-      ...(this.o.api ? { api: this.o.api } : {}),
+      api,
     });
     if (r.deployed) ctx.log.info(`ingress stack ${plan.hash.slice(0, 12)} deployed (${r.reason})`);
     return {
