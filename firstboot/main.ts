@@ -10,6 +10,7 @@ import { runAgent } from "./agent.ts";
 import { ensureNodeConfig } from "./baked/ensure-node-config.ts";
 import { CephPhase } from "./ceph/phase.ts";
 import { DockerClient } from "./docker/client.ts";
+import { SystemdDockerStarter } from "./docker/engine-unit.ts";
 import { FirewallPhase } from "./firewall/phase.ts";
 import { IngressPhase } from "./ingress/phase.ts";
 import { KeepalivedPhase } from "./keepalived/phase.ts";
@@ -46,6 +47,7 @@ async function main(): Promise<number> {
   const swarm = new SwarmPhase(docker, {
     managerGraceMs: opts.managerGraceMs,
     ...(opts.swarmAddressPool ? { addressPool: opts.swarmAddressPool } : {}),
+    ...(opts.dockerUnit ? { starter: new SystemdDockerStarter(opts.dockerUnit) } : {}),
   });
   // Every phase of the node, in any order (the runner sorts them).
   const others: Phase[] = [

@@ -7,6 +7,7 @@ describe("parseAgentOptions", () => {
       configPath: "/etc/swarmforge/node.yaml",
       stateDir: "/var/lib/swarmforge",
       dockerSocket: "/var/run/docker.sock",
+      dockerUnit: "docker.service",
       reconcileIntervalMs: 5_000,
       managerGraceMs: 60_000,
       configPollMs: 2_000,
@@ -26,6 +27,14 @@ describe("parseAgentOptions", () => {
       dockerSocket: "/run/d.sock",
       swarmAddressPool: ["198.19.128.0/17"],
     });
+    // a private Docker (DOCKER_HOST, --docker-socket) is not the agent's to start
+    expect(o).not.toHaveProperty("dockerUnit");
+    expect(
+      parseAgentOptions(["--docker-socket", "/t/d.sock", "--docker-unit", "dockerd-test.service"], {}),
+    ).toMatchObject({
+      dockerSocket: "/t/d.sock",
+      dockerUnit: "dockerd-test.service",
+    });
   });
 
   it("says what is wrong with a bad value", () => {
@@ -33,5 +42,8 @@ describe("parseAgentOptions", () => {
     expect(() => parseAgentOptions(["--manager-grace-ms", "soon"], {})).toThrow(/whole number/);
     expect(() => parseAgentOptions(["--swarm-address-pool", "10.0.0.0"], {})).toThrow(/IPv4 subnets/);
     expect(() => parseAgentOptions(["--bogus"], {})).toThrow(/bogus/);
+    expect(() => parseAgentOptions(["--docker-unit", "docker; reboot"], {})).toThrow(
+      /must name a systemd service/,
+    );
   });
 });

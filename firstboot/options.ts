@@ -14,6 +14,12 @@ export interface AgentOptions {
   stateDir: string;
   /** The Docker Engine API socket. */
   dockerSocket: string;
+  /**
+   * The systemd unit of that Docker, which the agent starts once storage is ready (the
+   * image ships it not enabled). Set only when the agent talks to the system's Docker
+   * (no --docker-socket, no DOCKER_HOST) or `--docker-unit` names one.
+   */
+  dockerUnit?: string;
   /** Address the peer channel listens on; default: this node's spec address. */
   listenAddress?: string;
   /** Port of the peer channel; default: spec.agent.port. */
@@ -33,7 +39,8 @@ export interface AgentOptions {
 }
 
 const USAGE =
-  "usage: swarmforge-agent [--config FILE] [--state-dir DIR] [--docker-socket PATH] [--listen ADDR] [--port N]\n" +
+  "usage: swarmforge-agent [--config FILE] [--state-dir DIR] [--docker-socket PATH] [--docker-unit UNIT]\n" +
+  "                        [--listen ADDR] [--port N]\n" +
   "                        [--reconcile-interval-ms N] [--manager-grace-ms N] [--config-poll-ms N]\n" +
   "                        [--swarm-address-pool CIDR[,CIDR...]] [--phases NAME[,NAME...]] [--once]\n" +
   "environment: SWARMFORGE_CONFIG, SWARMFORGE_STATE_DIR, DOCKER_HOST (unix://...), SWARMFORGE_LISTEN,\n" +
@@ -54,6 +61,7 @@ export function parseAgentOptions(
         config: { type: "string" },
         "state-dir": { type: "string" },
         "docker-socket": { type: "string" },
+        "docker-unit": { type: "string" },
         listen: { type: "string" },
         port: { type: "string" },
         "reconcile-interval-ms": { type: "string" },
@@ -105,10 +113,21 @@ export function parseAgentOptions(
         `--swarm-address-pool must list IPv4 subnets, got ${JSON.stringify(p)}`,
         "pass CIDRs like 10.20.0.0/16, comma-separated",
       );
+  const socket = (values["docker-socket"] as string | undefined) ?? dockerHost;
+  // The system's Docker is managed by the agent; a private one (tests) is someone else's.
+  const dockerUnit =
+    (values["docker-unit"] as string | undefined) ?? (socket === undefined ? "docker.service" : undefined);
+  if (dockerUnit !== undefined && !/^[A-Za-z0-9@._-]+\.service$/.test(dockerUnit))
+    throw new UserError(
+      "AGENT_BAD_ARGUMENTS",
+      `--docker-unit must name a systemd service, got ${JSON.stringify(dockerUnit)}`,
+      "pass a unit name like docker.service",
+    );
   return {
     configPath: str("config", "SWARMFORGE_CONFIG") ?? NODE_CONFIG_PATH,
     stateDir: str("state-dir", "SWARMFORGE_STATE_DIR") ?? "/var/lib/swarmforge",
-    dockerSocket: (values["docker-socket"] as string | undefined) ?? dockerHost ?? "/var/run/docker.sock",
+    dockerSocket: socket ?? "/var/run/docker.sock",
+    ...(dockerUnit !== undefined ? { dockerUnit } : {}),
     ...(listen !== undefined ? { listenAddress: listen } : {}),
     ...(port !== undefined ? { port } : {}),
     reconcileIntervalMs: int("reconcile-interval-ms", "SWARMFORGE_RECONCILE_INTERVAL_MS", 5_000)!,

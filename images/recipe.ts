@@ -50,6 +50,11 @@ export interface OverlayRecipe {
   units: UnitFile[];
   /** Units masked in the image (linked to /dev/null). */
   disableUnits: string[];
+  /**
+   * Units installed but not started at boot: the `*.wants/` links Debian's postinst made
+   * under /etc/systemd/system are removed (the agent starts and enables them itself).
+   */
+  notEnabledUnits: string[];
   /** Symbolic links (path -> target). */
   links: Record<string, string>;
   /** sysctl key -> value, written to /etc/sysctl.d/. */

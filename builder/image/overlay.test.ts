@@ -1,4 +1,4 @@
-import { lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -31,7 +31,7 @@ afterEach(async () => {
 
 function write(ops: OverlayOp[], path: string) {
   const w = ops.find((o) => o.op === "write" && o.path === path);
-  if (!w || w.op !== "write") throw new Error(`no write of ${path}`);
+  if (w?.op !== "write") throw new Error(`no write of ${path}`);
   return {
     mode: w.mode,
     text: typeof w.content === "string" ? w.content : new TextDecoder().decode(w.content),
@@ -61,6 +61,7 @@ describe("overlay", () => {
     expect(after).not.toContain("cloud-final.service");
     expect(after).not.toContain("docker.service");
     expect(after).not.toContain("swarmforge-load-images.service");
+    expect(/^Wants=(.*)$/m.exec(unit)?.[1]).toBe("network-online.target");
     expect(write(ops, AGENT_PATH).text).toContain("agent");
   });
 
@@ -109,6 +110,18 @@ describe("overlay", () => {
     await writeFile(join(root, "etc/ssh/ssh_host_ed25519_key"), "secret");
     await writeFile(join(root, "etc/ssh/sshd_config"), "keep");
     await writeFile(join(root, "etc/machine-id"), "0123456789abcdef0123456789abcdef\n");
+    // What Debian's postinsts leave: docker, its socket and containerd enabled at boot.
+    const wants = (t: string, u: string) => join(root, `etc/systemd/system/${t}.wants/${u}`);
+    await mkdir(join(root, "etc/systemd/system/multi-user.target.wants"), { recursive: true });
+    await mkdir(join(root, "etc/systemd/system/sockets.target.wants"), { recursive: true });
+    for (const [t, u] of [
+      ["multi-user", "docker.service"],
+      ["multi-user", "containerd.service"],
+      ["multi-user", "ssh.service"],
+      ["sockets", "docker.socket"],
+      ["sockets", "uuidd.socket"],
+    ] as const)
+      await symlink(`/lib/systemd/system/${u}`, wants(`${t}.target`, u));
     const mtime = new Date(1_735_689_600_000);
     await applyOverlay(root, ops, mtime);
     await expect(lstat(join(root, "etc/ssh/ssh_host_ed25519_key"))).rejects.toThrow();
@@ -116,9 +129,16 @@ describe("overlay", () => {
     expect(await readFile(join(root, "etc/machine-id"), "utf8")).toBe("");
     expect((await stat(join(root, BAKED_SPEC_PATH))).mode & 0o777).toBe(0o600);
     expect((await stat(join(root, "usr/lib/swarmforge/load-images.sh"))).mode & 0o777).toBe(0o755);
-    expect(
-      await readlink(join(root, "etc/systemd/system/multi-user.target.wants/swarmforge-load-images.service")),
-    ).toBe("/etc/systemd/system/swarmforge-load-images.service");
+    // The image loader runs whenever Docker starts; Docker itself is not started by the boot.
+    expect(await readlink(wants("docker.service", "swarmforge-load-images.service"))).toBe(
+      "/etc/systemd/system/swarmforge-load-images.service",
+    );
+    for (const u of ["docker.service", "containerd.service"])
+      await expect(lstat(wants("multi-user.target", u))).rejects.toThrow(/ENOENT/);
+    await expect(lstat(wants("sockets.target", "docker.socket"))).rejects.toThrow(/ENOENT/);
+    // Other units Debian enabled stay as they were.
+    expect(await readlink(wants("multi-user.target", "ssh.service"))).toBe("/lib/systemd/system/ssh.service");
+    expect(await readlink(wants("sockets.target", "uuidd.socket"))).toBe("/lib/systemd/system/uuidd.socket");
     expect((await stat(join(root, AGENT_PATH))).mtime.getTime()).toBe(mtime.getTime());
   });
 });

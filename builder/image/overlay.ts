@@ -13,6 +13,7 @@ export type OverlayOp =
   | { op: "write"; path: string; mode: number; content: string | Uint8Array }
   | { op: "link"; path: string; target: string }
   | { op: "remove"; path: string }
+  | { op: "unenable"; unit: string }
   /** Remove every file in `dir` whose name starts with `prefix`. */
   | { op: "remove-matching"; dir: string; prefix: string };
 
@@ -58,6 +59,7 @@ export function renderOverlay(input: OverlayInput): OverlayOp[] {
   for (const [path, target] of Object.entries(o.links)) ops.push({ op: "link", path, target });
   for (const name of o.disableUnits)
     ops.push({ op: "link", path: `/etc/systemd/system/${name}`, target: "/dev/null" });
+  for (const unit of o.notEnabledUnits) ops.push({ op: "unenable", unit });
   ops.push({
     op: "write",
     path: "/etc/sysctl.d/90-swarmforge.conf",
@@ -137,6 +139,12 @@ export async function applyOverlay(root: string, ops: OverlayOp[], mtime: Date):
       await symlink(o.target, full);
     } else if (o.op === "remove") {
       await rm(join(root, o.path), { force: true });
+    } else if (o.op === "unenable") {
+      // What `systemctl disable` removes: the unit's links in every .wants/.requires dir.
+      const etc = join(root, "etc/systemd/system");
+      const dirs = await readdir(etc).catch(() => [] as string[]);
+      for (const d of dirs)
+        if (d.endsWith(".wants") || d.endsWith(".requires")) await rm(join(etc, d, o.unit), { force: true });
     } else {
       const dir = join(root, o.dir);
       const names = await readdir(dir).catch(() => [] as string[]);

@@ -11,6 +11,8 @@ import { PeerClient } from "../../lib/peer/client.ts";
 import { exampleSpec } from "../../spec/example.ts";
 import { parseSpecValue } from "../../spec/parse.ts";
 import type { ClusterSpec } from "../../spec/schema.ts";
+import { SystemdDockerStarter } from "../docker/engine-unit.ts";
+import { DockerError } from "../docker/errors.ts";
 import { PeerDirectory } from "../peer/directory.ts";
 import type { PhaseContext } from "../phases/phase.ts";
 import { StateStore } from "../state/agent-state.ts";
@@ -130,5 +132,69 @@ describe("SwarmPhase", () => {
     const r = await phase.converge(ctx);
     expect(r).toEqual({ status: "waiting", reason: expect.stringContaining("never creates") });
     expect(calls.filter((c) => c === "init")).toHaveLength(0);
+  });
+
+  it("starts the system's Docker when its socket is missing, once a minute, and goes on once it answers", async () => {
+    const { engine } = fakeEngine("inactive");
+    let down: DockerError | undefined = new DockerError(
+      "unreachable",
+      "GET",
+      "/info",
+      "connect ENOENT /run/docker.sock",
+    );
+    const answering: SwarmEngine = {
+      ...engine,
+      info: async () => {
+        if (down) throw down;
+        return engine.info();
+      },
+    };
+    const systemctl: string[] = [];
+    let clock = 0;
+    const starter = new SystemdDockerStarter("docker.service", {
+      now: () => clock,
+      run: async (cmd, args) => {
+        systemctl.push([cmd, ...args].join(" "));
+        return { stdout: "", stderr: "", exitCode: 0 };
+      },
+    });
+    const ctx = await context(spec(1));
+    const phase = new SwarmPhase(answering, { managerGraceMs: 60_000, starter });
+    expect(await phase.converge(ctx)).toEqual({
+      status: "waiting",
+      reason: expect.stringContaining("started"),
+    });
+    clock = 30_000;
+    expect(await phase.converge(ctx)).toEqual({
+      status: "waiting",
+      reason: expect.stringContaining("asked 30 s ago"),
+    });
+    expect(systemctl).toEqual([
+      "systemctl enable --no-reload --quiet docker.service",
+      "systemctl start --no-block docker.service",
+    ]);
+    clock = 61_000;
+    await phase.converge(ctx);
+    expect(systemctl).toHaveLength(4);
+    // A Docker that is there but slow is not started again: the error is the round's.
+    down = new DockerError("timeout", "GET", "/info", "no answer in 30000 ms");
+    await expect(phase.converge(ctx)).rejects.toThrow(/timeout/);
+    expect(systemctl).toHaveLength(4);
+    down = undefined;
+    expect((await phase.converge(ctx)).status).toBe("done");
+  });
+
+  it("leaves a Docker it does not own alone: without a starter, unreachable is the round's error", async () => {
+    const { engine } = fakeEngine("inactive");
+    const gone: SwarmEngine = {
+      ...engine,
+      info: async () => {
+        throw new DockerError("unreachable", "GET", "/info", "connect ENOENT /t/docker.sock");
+      },
+    };
+    const ctx = await context(spec(1));
+    await expect(new SwarmPhase(gone, { managerGraceMs: 60_000 }).converge(ctx)).rejects.toThrow(
+      /unreachable/,
+    );
   });
 });

@@ -14,6 +14,8 @@ import {
 } from "../../lib/peer/protocol.ts";
 import { bootstrapRoles, decideBootstrap, type PeerReport } from "../bootstrap/decide.ts";
 import { answerPromise, promiseToAdopt } from "../bootstrap/promise.ts";
+import type { DockerStarter } from "../docker/engine-unit.ts";
+import { isDockerError } from "../docker/errors.ts";
 import type { Phase, PhaseContext, PhaseOutcome } from "../phases/phase.ts";
 import type { StateStore } from "../state/agent-state.ts";
 import { type EngineInfo, SWARM_PORT, type SwarmEngine } from "./engine.ts";
@@ -25,6 +27,12 @@ export interface SwarmPhaseOptions {
   managerGraceMs: number;
   /** Overlay address pools for swarm init; Docker's default (10.0.0.0/8) when unset. */
   addressPool?: string[];
+  /**
+   * Starts the system's Docker when its socket is missing or refuses (the image does not
+   * start it at boot). This phase runs only once storage is ready, which is when Docker may
+   * start. Unset: Docker is someone else's (tests with a private dockerd).
+   */
+  starter?: DockerStarter;
 }
 
 /** The swarm phase; also answers the bootstrap and join requests of other agents. */
@@ -39,7 +47,14 @@ export class SwarmPhase implements Phase {
   ) {}
 
   async converge(ctx: PhaseContext): Promise<PhaseOutcome> {
-    const info = await this.engine.info();
+    let info: EngineInfo;
+    try {
+      info = await this.engine.info();
+    } catch (e) {
+      const starter = this.o.starter;
+      if (!starter || !isDockerError(e, "unreachable")) throw e;
+      return { status: "waiting", reason: await starter.start() };
+    }
     const local = info.Swarm.LocalNodeState;
     if (local === "active") {
       const facts = await this.adopt(ctx, info);

@@ -72,6 +72,9 @@ export const nodeRecipe: ImageRecipe = {
     units: nodeUnits,
     // an immutable node never upgrades itself: a change is a new image
     disableUnits: ["apt-daily.timer", "apt-daily-upgrade.timer"],
+    // Docker starts when the agent has the node's storage ready (the swarm phase), not
+    // with the system: docker.service pulls in docker.socket and containerd itself.
+    notEnabledUnits: ["docker.service", "docker.socket", "containerd.service"],
     links: {},
     sysctls: {
       // keepalived: services may bind the VIP on nodes that do not hold it right now

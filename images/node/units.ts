@@ -6,16 +6,17 @@ import type { UnitFile } from "../recipe.ts";
  * users (a seed's /etc/swarmforge/node.yaml is there by then), and after chrony; not
  * after cloud-final, docker or the image loader: on a small or emulated node those take
  * minutes (docker's first start and `docker load` were 5 of the 12.5 minutes to the agent
- * in a 3-VM TCG run), and the agent's first work (time, Ceph) needs none of them. The
- * phases that need docker wait for its socket; the ingress phase waits for the baked
- * images (docs/image-build.md). Wanted by cloud-init.target, which every boot reaches.
+ * in a 3-VM TCG run), and the agent's first work (time, Ceph) needs none of them. Docker
+ * is not started by the boot at all: the agent's swarm phase starts and enables it once
+ * the node's storage is ready; the ingress phase waits for the baked images
+ * (docs/image-build.md). Wanted by cloud-init.target, which every boot reaches.
  */
 export const agentUnit: UnitFile = {
   name: "swarmforge-agent.service",
   wantedBy: ["cloud-init.target"],
   content: `[Unit]
 Description=swarmforge node agent
-Wants=network-online.target docker.service swarmforge-load-images.service
+Wants=network-online.target
 After=network-online.target cloud-init.service chrony.service
 # Never give up restarting: the agent is what heals the node.
 StartLimitIntervalSec=0
@@ -36,12 +37,13 @@ WantedBy=cloud-init.target
 
 /**
  * Loads the container images baked under /usr/share/swarmforge/images into docker, so
- * stacks deploy with no registry reachable. The agent does not wait for it; its ingress
- * phase deploys only once the images are there.
+ * stacks deploy with no registry reachable. Wanted by docker.service: it runs whenever
+ * Docker starts (the agent starts it at first boot). The agent does not wait for it; its
+ * ingress phase deploys only once the images are there.
  */
 export const loadImagesUnit: UnitFile = {
   name: "swarmforge-load-images.service",
-  wantedBy: ["multi-user.target"],
+  wantedBy: ["docker.service"],
   content: `[Unit]
 Description=Load swarmforge container images baked into the node image
 Requires=docker.service
@@ -54,7 +56,7 @@ RemainAfterExit=yes
 ExecStart=/usr/lib/swarmforge/load-images.sh
 
 [Install]
-WantedBy=multi-user.target
+WantedBy=docker.service
 `,
 };
 

@@ -18,6 +18,7 @@ export const PROBE_KEYS = [
   "machine_id",
   "host_keys",
   "images",
+  "docker_enabled",
   "firmware",
   "mgr_pyc_missing",
 ] as const;
@@ -26,11 +27,16 @@ export const PROBE_KEYS = [
 export type ProbeKey = (typeof PROBE_KEYS)[number];
 
 const probeScript = `#!/bin/sh
-# Waits until the agent unit has been started once, then reports facts on the serial console.
+# Waits until the agent unit has been started once and the baked images are loaded (the
+# agent starts Docker, which pulls in the loader), then reports facts on the serial console.
 out=/dev/ttyS0
 i=0
 while [ "$(systemctl show -p ExecMainStartTimestampMonotonic --value swarmforge-agent.service)" = "0" ] && [ $i -lt 120 ]; do
   sleep 1; i=$((i+1))
+done
+i=0
+while [ "$(systemctl show -p ActiveState --value swarmforge-load-images.service)" != "active" ] && [ $i -lt 900 ]; do
+  sleep 2; i=$((i+1))
 done
 fact() { printf 'SFPROBE %s=%s\\n' "$1" "$(echo "$2" | head -n1 | tr -d '\\r')" > $out; }
 fact multi_user "$(systemctl is-active multi-user.target)"
@@ -45,6 +51,7 @@ fact ip_vs "$(grep -c '^ip_vs ' /proc/modules)"
 fact machine_id "$(cat /etc/machine-id)"
 fact host_keys "$(ls /etc/ssh/ssh_host_*_key 2>/dev/null | wc -l)"
 fact images "$(docker image ls --format '{{.Repository}}:{{.Tag}}' 2>&1 | sort | tr '\\n' ' ')"
+fact docker_enabled "$(systemctl is-enabled docker.service 2>&1)"
 fact firmware "$([ -d /sys/firmware/efi ] && echo uefi || echo bios)"
 fact mgr_pyc_missing "$(python3 -c 'import importlib.util as u, os, pathlib; s = [str(p) for p in pathlib.Path("/usr/share/ceph/mgr").rglob("*.py")]; print(f"{sum(not os.path.exists(u.cache_from_source(p)) for p in s)}/{len(s)}")' 2>&1)"
 echo SFPROBE-END > $out
@@ -70,7 +77,7 @@ ${indent(probeScript)}
     content: |
       [Unit]
       Description=swarmforge boot probe (tests only)
-      After=swarmforge-agent.service swarmforge-load-images.service multi-user.target
+      After=swarmforge-agent.service multi-user.target
       [Service]
       Type=oneshot
       ExecStart=/usr/local/sbin/sf-probe
