@@ -2,8 +2,9 @@
  * What a status request costs the node. Phase details run programs (docker, ceph, nft),
  * which is seconds of CPU on a small or emulated node, so: the summary that agents ask
  * each other every round runs none; concurrent full requests share one computation; and
- * a finished computation is reused for 30 s; and a Docker that does not answer (still
- * starting at boot) delays a summary by seconds, not by the Docker client's 30 s. The
+ * a finished computation is reused for 30 s; Docker's /info is asked once for concurrent
+ * summaries and its answer reused for 2 s; and a Docker that does not answer (busy or
+ * still starting) delays a summary by seconds, not by the Docker client's 30 s. The
  * agent runs in-process on loopback with a phase whose status is a gate the test opens.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -154,44 +155,49 @@ describe("agent status requests", () => {
     expect(gated.calls()).toBe(2);
   });
 
+  it("asks Docker once for concurrent summaries and reuses its answer for 2 s", async () => {
+    gated = gatedPhase();
+    gated.open();
+    const docker = await fakeDocker();
+    let clock = Date.now();
+    try {
+      const { client } = await startAgent(gated.phase, () => clock, docker.socket);
+      // Past the status file's own answer. Whoever asks next (these requests or a round
+      // writing the status file), Docker is asked once per 2 s of the agent's clock.
+      const before = docker.asked();
+      clock += 3_000;
+      const answers = await Promise.all(
+        [1, 2, 3, 4].map(() => client.get<NodeStatus>("127.0.0.1", PEER_PATHS.summary)),
+      );
+      for (const a of answers) expect(a.swarm).toMatchObject({ clusterId: "cluster-id-1" });
+      expect(docker.asked() - before).toBe(1);
+      clock += 1_500;
+      await client.get<NodeStatus>("127.0.0.1", PEER_PATHS.summary);
+      expect(docker.asked() - before).toBe(1);
+      clock += 1_000;
+      await client.get<NodeStatus>("127.0.0.1", PEER_PATHS.summary);
+      expect(docker.asked() - before).toBe(2);
+    } finally {
+      await docker.close();
+    }
+  }, 30_000);
+
   it("answers the summary within seconds while Docker does not answer, with the last swarm facts", async () => {
     gated = gatedPhase();
     gated.open();
-    // A Docker that answers /info as a swarm manager, then, like a daemon under heavy load
-    // or a socket-activated one still starting, takes connections and answers nothing.
-    let silent = false;
-    const info = JSON.stringify({
-      Swarm: {
-        NodeID: "node-id-1",
-        NodeAddr: "127.0.0.1",
-        LocalNodeState: "active",
-        ControlAvailable: true,
-        Error: "",
-        RemoteManagers: [{ NodeID: "node-id-1", Addr: "127.0.0.1:2377" }],
-        Cluster: { ID: "cluster-id-1" },
-      },
-    });
-    const held: Socket[] = [];
-    const docker: Server = createServer((c) => {
-      held.push(c);
-      c.once("data", () => {
-        if (silent) return;
-        c.end(
-          `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${info.length}\r\n\r\n${info}`,
-        );
-      });
-    });
-    const socket = join(dir, "docker.sock");
-    await new Promise<void>((r) => docker.listen(socket, r));
+    const docker = await fakeDocker();
     let clock = Date.now();
     try {
-      const { client } = await startAgent(gated.phase, () => clock, socket);
+      const { client } = await startAgent(gated.phase, () => clock, docker.socket);
       const live = await client.get<NodeStatus>("127.0.0.1", PEER_PATHS.summary);
       expect(live.swarm).toMatchObject({ clusterId: "cluster-id-1", nodeId: "node-id-1", role: "manager" });
 
-      silent = true;
+      docker.silence();
+      clock += 3_000; // past the reuse of the last answer: Docker is asked again
+      const asked = docker.asked();
       const t0 = Date.now();
       const busy = await client.get<NodeStatus>("127.0.0.1", PEER_PATHS.summary);
+      expect(docker.asked()).toBeGreaterThan(asked);
       // The client above gives up at 5 s; the Docker client alone would wait 30.
       expect(Date.now() - t0).toBeLessThan(5_000);
       expect(busy.swarm).toEqual(live.swarm);
@@ -200,8 +206,51 @@ describe("agent status requests", () => {
       clock += 121_000;
       expect((await client.get<NodeStatus>("127.0.0.1", PEER_PATHS.summary)).swarm).toBeNull();
     } finally {
-      for (const c of held) c.destroy();
-      await new Promise((r) => docker.close(r));
+      await docker.close();
     }
   }, 30_000);
 });
+
+/**
+ * A Docker socket that answers /info as a swarm manager and counts the requests; after
+ * `silence()`, like a daemon under heavy load, it takes connections and answers nothing.
+ */
+async function fakeDocker() {
+  let silent = false;
+  let asked = 0;
+  const info = JSON.stringify({
+    Swarm: {
+      NodeID: "node-id-1",
+      NodeAddr: "127.0.0.1",
+      LocalNodeState: "active",
+      ControlAvailable: true,
+      Error: "",
+      RemoteManagers: [{ NodeID: "node-id-1", Addr: "127.0.0.1:2377" }],
+      Cluster: { ID: "cluster-id-1" },
+    },
+  });
+  const held: Socket[] = [];
+  const server: Server = createServer((c) => {
+    held.push(c);
+    c.once("data", () => {
+      asked++;
+      if (silent) return;
+      c.end(
+        `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${info.length}\r\n\r\n${info}`,
+      );
+    });
+  });
+  const socket = join(dir, "docker.sock");
+  await new Promise<void>((r) => server.listen(socket, r));
+  return {
+    socket,
+    asked: () => asked,
+    silence: () => {
+      silent = true;
+    },
+    close: async () => {
+      for (const c of held) c.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}

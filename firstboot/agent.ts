@@ -22,6 +22,8 @@ import type { SwarmPhase } from "./swarm/phase.ts";
 const STATUS_DOCKER_TIMEOUT_MS = 3_000;
 /** How long the last swarm facts stand in when Docker does not answer in time. */
 const SWARM_FACTS_FRESH_MS = 120_000;
+/** How long one answer of Docker's /info serves every status asked meanwhile. */
+const SWARM_FACTS_REUSE_MS = 2_000;
 
 /** Round interval while the node has not converged yet. */
 const FORMING_INTERVAL_MS = 1_000;
@@ -107,14 +109,30 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
   };
 
   let lastFacts: { value: NodeStatus["swarm"]; at: number } | undefined;
+  let factsAsked: Promise<NodeStatus["swarm"]> | undefined;
+  // Every peer asks for the summary every second while forming and the status file is
+  // written every round: one /info at a time, and an answer reused for a moment, so a busy
+  // dockerd is not asked three times a second what it said just before.
+  const swarmFacts = (): Promise<NodeStatus["swarm"]> => {
+    if (lastFacts && now() - lastFacts.at < SWARM_FACTS_REUSE_MS) return Promise.resolve(lastFacts.value);
+    factsAsked ??= deps.swarm
+      // Short: a Docker that is still starting (the agent starts it once storage is ready)
+      // or stopped with its mount must not hold every answer for the client's 30 s.
+      // Promise answers ask Docker themselves and wait longer.
+      .facts(state, STATUS_DOCKER_TIMEOUT_MS)
+      .then((value) => {
+        lastFacts = { value, at: now() };
+        return value;
+      })
+      .finally(() => {
+        factsAsked = undefined;
+      });
+    return factsAsked;
+  };
   const nodeStatus = async (rt: Runtime | undefined, withDetails = true): Promise<NodeStatus> => {
     let swarm: NodeStatus["swarm"] = null;
     try {
-      // Short: peers ask for the summary every second while forming, and a Docker that is
-      // still starting (the agent does not wait for it at boot) or stopped with its mount
-      // must not hold every answer for the client's 30 s. Promise answers wait longer.
-      swarm = await deps.swarm.facts(state, STATUS_DOCKER_TIMEOUT_MS);
-      lastFacts = { value: swarm, at: now() };
+      swarm = await swarmFacts();
     } catch (e) {
       // A Docker too busy to answer in time (the swarm creator under load) still is in its
       // swarm: peers deciding whether to join need that, so the last answer stands in.
