@@ -11,6 +11,9 @@ import { run } from "../../lib/subprocess/index.ts";
 import type { Phase, PhaseContext, PhaseOutcome } from "../phases/phase.ts";
 import { CHRONY_DROPIN_PATH, parseTracking, renderChronyConf, type Tracking } from "./render.ts";
 
+/** How long a synchronised clock is taken as synchronised before chronyc is asked again. */
+const RECHECK_MS = 60_000;
+
 /** Injected effects of the time-sync phase, with real defaults. */
 export interface TimeSyncDeps {
   path?: string;
@@ -27,6 +30,7 @@ export class TimeSyncPhase implements Phase {
   readonly name = "time-sync" as const;
   private waitingSince: number | undefined;
   private last: Tracking | undefined;
+  private done: { at: number; detail: string } | undefined;
 
   constructor(private readonly deps: TimeSyncDeps = {}) {}
 
@@ -39,15 +43,20 @@ export class TimeSyncPhase implements Phase {
       await writeFile(path, text, { mode: 0o644 });
       await (this.deps.restart ?? restartChrony)();
       ctx.log.info(`chrony configured for cluster time (${path})`);
+      this.done = undefined;
     }
+    // Rounds come every second while the node forms; chronyc is a program start each
+    // time (CPU a small or emulated node lacks), and a synchronised clock stays so.
+    const done = this.done;
+    if (done && ctx.now() - done.at < RECHECK_MS) return { status: "done", detail: done.detail };
+    this.done = undefined;
     const t = await (this.deps.tracking ?? readTracking)().catch(() => undefined);
     if (t) this.last = t;
     if (t?.synchronised) {
       this.waitingSince = undefined;
-      return {
-        status: "done",
-        detail: `synchronised to ${t.refName || "local"} (stratum ${t.stratum}, offset ${t.systemOffsetS.toFixed(4)} s)`,
-      };
+      const detail = `synchronised to ${t.refName || "local"} (stratum ${t.stratum}, offset ${t.systemOffsetS.toFixed(4)} s)`;
+      this.done = { at: ctx.now(), detail };
+      return { status: "done", detail };
     }
     this.waitingSince ??= ctx.now();
     const waited = ctx.now() - this.waitingSince;

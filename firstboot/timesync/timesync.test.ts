@@ -45,19 +45,23 @@ describe("time sync", () => {
     expect(() => parseTracking("garbage")).toThrow(/unexpected chronyc/);
   });
 
-  it("writes the drop-in once, waits for sync, and gives up waiting after the bound", async () => {
+  it("writes the drop-in once, waits for sync, asks chronyc again only after a minute, gives up waiting after the bound", async () => {
     const ctx = await phaseContext(spec(3), 1);
     let now = 1_000_000;
     ctx.now = () => now;
     let restarts = 0;
     let tracking: Tracking = parseTracking(UNSYNCED);
+    let asked = 0;
     const path = join(ctx.dir, "chrony", "swarmforge.conf");
     const phase = new TimeSyncPhase({
       path,
       restart: async () => {
         restarts++;
       },
-      tracking: async () => tracking,
+      tracking: async () => {
+        asked++;
+        return tracking;
+      },
       maxWaitMs: 60_000,
     });
     expect((await phase.converge(ctx)).status).toBe("waiting");
@@ -70,8 +74,15 @@ describe("time sync", () => {
       status: "done",
       detail: expect.stringMatching(/synchronised/),
     });
+    // Synchronised: chronyc is asked again only after a minute (rounds come every second).
     tracking = parseTracking(UNSYNCED);
+    const askedBefore = asked;
+    now += 59_000;
+    expect((await phase.converge(ctx)).status).toBe("done");
+    expect(asked).toBe(askedBefore);
+    now += 2_000;
     expect((await phase.converge(ctx)).status).toBe("waiting");
+    expect(asked).toBe(askedBefore + 1);
     now += 61_000;
     expect(await phase.converge(ctx)).toMatchObject({
       status: "done",
