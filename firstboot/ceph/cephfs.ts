@@ -6,7 +6,7 @@
 import type { ClusterSpec } from "../../spec/schema.ts";
 import type { StepResult } from "./daemons.ts";
 import type { CephDeps } from "./deps.ts";
-import { writeWithMode } from "./files.ts";
+import { exists, writeWithMode } from "./files.ts";
 import { type MonCommand, monCommands, monCommandsOk, monJson } from "./mon-client.ts";
 import { CEPHFS_CLIENT, CEPHFS_DATA_POOL, CEPHFS_METADATA_POOL, CEPHFS_NAME } from "./topology.ts";
 
@@ -34,8 +34,24 @@ async function hasFileSystem(deps: CephDeps): Promise<boolean> {
   return list.some((f) => f.name === CEPHFS_NAME);
 }
 
+/**
+ * What this agent process already saw in place, by cluster conf: the file system (never
+ * removed by us) and the mount secret it wrote. Every round until /var/data is mounted
+ * runs these steps, and each look is a Python process with a monitor connection, seconds
+ * of CPU on a small or emulated node; an agent restart looks once more.
+ */
+const seen = { fileSystem: new Set<string>(), secret: new Set<string>() };
+
 /** Creates the pools and the file system unless it exists. */
 export async function ensureFileSystem(deps: CephDeps, spec: ClusterSpec): Promise<StepResult> {
+  const key = deps.layout.confPath;
+  if (seen.fileSystem.has(key)) return "kept";
+  const result = await createFileSystem(deps, spec);
+  seen.fileSystem.add(key);
+  return result;
+}
+
+async function createFileSystem(deps: CephDeps, spec: ClusterSpec): Promise<StepResult> {
   if (await hasFileSystem(deps)) return "kept";
   deps.log.info(`ceph: creating file system ${CEPHFS_NAME}`);
   // One librados connection (one Python process) for all seven commands: one process per
@@ -56,6 +72,8 @@ export async function ensureFileSystem(deps: CephDeps, spec: ClusterSpec): Promi
  * writes its bare key to the mount secret file (0600). The key travels on stdout only.
  */
 export async function ensureClientSecret(deps: CephDeps): Promise<void> {
+  const path = deps.layout.secretPath;
+  if (seen.secret.has(path) && (await exists(path))) return;
   const entity = `client.${CEPHFS_CLIENT}`;
   const printKey: MonCommand = { prefix: "auth print-key", entity };
   let [key] = await monCommands(deps, [printKey]);
@@ -71,5 +89,6 @@ export async function ensureClientSecret(deps: CephDeps): Promise<void> {
     [, key] = await monCommandsOk(deps, [authorize, printKey]);
   }
   if (!key) throw new Error("ceph auth print-key: no reply");
-  await writeWithMode(deps.layout.secretPath, `${key.out.toString("utf8").trim()}\n`, 0o600);
+  await writeWithMode(path, `${key.out.toString("utf8").trim()}\n`, 0o600);
+  seen.secret.add(path);
 }

@@ -7,7 +7,7 @@ import { UserError } from "../../lib/errors.ts";
 import { cephVolume } from "./cli.ts";
 import type { CephNodeInput } from "./daemons.ts";
 import type { CephDeps } from "./deps.ts";
-import { type DiskDecision, decideDisk } from "./disk-decision.ts";
+import { type DiskDecision, type DiskPolicy, decideDisk } from "./disk-decision.ts";
 import { inspectDisk, parseLvmList, parseRawList } from "./disk-inspect.ts";
 import { monJson } from "./mon-client.ts";
 import { collectMountState } from "./status.ts";
@@ -36,11 +36,15 @@ export async function ensureOsds(
   i: CephNodeInput,
   throwOnRefusal = true,
 ): Promise<OsdOutcome[]> {
-  const dump = await monJson<OsdDump>(deps, { prefix: "osd dump" });
-  const policy = {
-    clusterFsid: i.material.fsid,
-    allowWipe: i.spec.storage.ceph.allowWipe,
-    osdMapUuids: new Set(dump.osds.map((o) => o.uuid)),
+  // The OSD map only matters for a disk that is inspected: asked once, when the first one is.
+  let policy: DiskPolicy | undefined;
+  const policyNow = async () => {
+    const dump = await monJson<OsdDump>(deps, { prefix: "osd dump" });
+    return {
+      clusterFsid: i.material.fsid,
+      allowWipe: i.spec.storage.ceph.allowWipe,
+      osdMapUuids: new Set(dump.osds.map((o) => o.uuid)),
+    };
   };
   const env = { CEPH_CONF: deps.layout.confPath, ...deps.cephVolumeEnv };
   const outcomes: OsdOutcome[] = [];
@@ -52,6 +56,7 @@ export async function ensureOsds(
       continue;
     }
     const facts = await inspectDisk(deps.run, device, env);
+    policy ??= await policyNow();
     const decision = decideDisk(facts, policy);
     let osdIds: number[] = [];
     let osdUuids = facts.osds.map((o) => o.osdUuid);
