@@ -16,7 +16,7 @@ import { sweep } from "../net/sweep.ts";
 import { addTap } from "../net/tap.ts";
 import { TestNetwork } from "../net/test-network.ts";
 import type { Firmware } from "../vm/definition.ts";
-import { type AgentProbeOptions, agentStatus } from "../vm/probes/agent-status.ts";
+import { type AgentProbeOptions, agentStatus, agentSummary } from "../vm/probes/agent-status.ts";
 import { type HttpProbeOptions, httpGet } from "../vm/probes/http.ts";
 import { tcpConnect } from "../vm/probes/tcp.ts";
 import { type ScenarioDisposal, VmScenario } from "../vm/scenario.ts";
@@ -160,6 +160,15 @@ export class TestCluster implements AsyncDisposable {
   /** The status of node `name`'s agent, asked with the spec's cluster secret. */
   agentStatus(name: string, opts: Partial<AgentProbeOptions> = {}) {
     return agentStatus(this.net.switchNs, this.address(name), {
+      clusterSecret: this.spec.secrets.clusterSecret,
+      port: this.spec.agent.port,
+      ...opts,
+    });
+  }
+
+  /** The summary of node `name`'s agent (no phase details: costs the node no program start). */
+  agentSummary(name: string, opts: Partial<AgentProbeOptions> = {}) {
+    return agentSummary(this.net.switchNs, this.address(name), {
       clusterSecret: this.spec.secrets.clusterSecret,
       port: this.spec.agent.port,
       ...opts,

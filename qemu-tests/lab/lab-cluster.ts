@@ -176,7 +176,11 @@ export class LabCluster {
     return r.stdout;
   }
 
-  /** Waits until every agent in `nodes` has converged all its phases. */
+  /**
+   * Waits until every agent in `nodes` has converged all its phases. Asks the summary every
+   * 15 s: the full status runs programs on the node (docker, ceph, nft) and each probe is
+   * a Node process on the host, CPU that 1-vCPU VMs under TCG on two cores need more.
+   */
   async waitConverged(nodes: readonly string[], timeoutMs: number): Promise<Record<string, NodeStatus>> {
     const out: Record<string, NodeStatus> = {};
     await waitFor(
@@ -184,7 +188,7 @@ export class LabCluster {
         const seen: string[] = [];
         for (const n of nodes) {
           try {
-            const s = await this.status(n);
+            const s = await this.cluster.agentSummary(n, { timeoutMs: 10_000 });
             out[n] = s;
             if (s.phase !== "reconciling")
               seen.push(
@@ -196,7 +200,7 @@ export class LabCluster {
         }
         return seen.length === 0 ? { ok: true, value: true } : { ok: false, saw: seen.join("; ") };
       },
-      { what: `agents of ${nodes.join(", ")} converged`, timeoutMs, intervalMs: 5_000 },
+      { what: `agents of ${nodes.join(", ")} converged`, timeoutMs, intervalMs: 15_000 },
     );
     return out;
   }

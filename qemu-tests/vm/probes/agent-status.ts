@@ -47,3 +47,11 @@ export async function agentGet<T>(
 export function agentStatus(ns: string, address: string, opts: AgentProbeOptions): Promise<NodeStatus> {
   return agentGet<NodeStatus>(ns, address, PEER_PATHS.status, opts);
 }
+
+/**
+ * The summary of the agent at `address`: the status without phase details, which the agent
+ * answers without running any program (what agents ask each other every round).
+ */
+export function agentSummary(ns: string, address: string, opts: AgentProbeOptions): Promise<NodeStatus> {
+  return agentGet<NodeStatus>(ns, address, PEER_PATHS.summary, opts);
+}

@@ -6,7 +6,7 @@ import { type Daemon, spawnDaemon } from "../../../lib/subprocess/index.ts";
 import { waitFor } from "../../../lib/wait.ts";
 import { inNamespace } from "../../net/netns.ts";
 import { TestNetwork } from "../../net/test-network.ts";
-import { agentStatus } from "./agent-status.ts";
+import { agentStatus, agentSummary } from "./agent-status.ts";
 import { httpGet } from "./http.ts";
 import { tcpConnect } from "./tcp.ts";
 
@@ -61,7 +61,9 @@ describe("probes from the switch namespace", () => {
 
   it("asks an agent's status API with the cluster secret, and is refused without it", async () => {
     const s = await agentStatus(net.switchNs, SERVER, { clusterSecret: SECRET });
-    expect(s).toMatchObject({ name: "srv", address: SERVER, phase: "testing" });
+    expect(s).toMatchObject({ name: "srv", address: SERVER, phase: "testing", details: {} });
+    const summary = await agentSummary(net.switchNs, SERVER, { clusterSecret: SECRET });
+    expect(summary).toEqual({ name: "srv", address: SERVER, phase: "testing" });
     await expect(
       agentStatus(net.switchNs, SERVER, { clusterSecret: "another-secret-of-enough-length-000" }),
     ).rejects.toThrow(/TLS handshake failed|refused/);
