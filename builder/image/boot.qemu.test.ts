@@ -99,8 +99,11 @@ async function bootAndProbe(firmware: Firmware) {
     // a fresh identity per machine: generated at boot, never baked
     expect(f.machine_id).toMatch(/^[0-9a-f]{32}$/);
     expect(Number(f.host_keys)).toBeGreaterThanOrEqual(2);
-    // Not started by the boot: the agent started Docker (its loader with it) and enabled it.
+    // Docker is neither running nor enabled at boot (the agent starts it once storage is
+    // ready); started, it brings the image loader, which loaded both baked images.
+    expect(f.docker_at_boot).toBe("inactive disabled");
     expect(f.docker_enabled).toBe("enabled");
+    expect(f.loader).toBe("active success");
     expect(f.images).toContain("swarmforge/backend:latest");
     expect(f.images).toContain("swarmforge/ingress-offline:latest");
   } catch (e) {

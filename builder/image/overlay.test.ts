@@ -122,6 +122,16 @@ describe("overlay", () => {
       ["sockets", "uuidd.socket"],
     ] as const)
       await symlink(`/lib/systemd/system/${u}`, wants(`${t}.target`, u));
+    // docker.io also ships a SysV script with rc links (update-rc.d made them).
+    for (const [rc, link] of [
+      ["rc2.d", "S01docker"],
+      ["rc5.d", "S01docker"],
+      ["rc0.d", "K01docker"],
+      ["rc2.d", "S01ssh"],
+    ] as const) {
+      await mkdir(join(root, "etc", rc), { recursive: true });
+      await symlink(`../init.d/${link.slice(3)}`, join(root, "etc", rc, link));
+    }
     const mtime = new Date(1_735_689_600_000);
     await applyOverlay(root, ops, mtime);
     await expect(lstat(join(root, "etc/ssh/ssh_host_ed25519_key"))).rejects.toThrow();
@@ -136,7 +146,11 @@ describe("overlay", () => {
     for (const u of ["docker.service", "containerd.service"])
       await expect(lstat(wants("multi-user.target", u))).rejects.toThrow(/ENOENT/);
     await expect(lstat(wants("sockets.target", "docker.socket"))).rejects.toThrow(/ENOENT/);
+    for (const rc of ["rc2.d", "rc5.d"])
+      await expect(lstat(join(root, "etc", rc, "S01docker"))).rejects.toThrow(/ENOENT/);
+    expect(await readlink(join(root, "etc/rc0.d/K01docker"))).toBe("../init.d/docker");
     // Other units Debian enabled stay as they were.
+    expect(await readlink(join(root, "etc/rc2.d/S01ssh"))).toBe("../init.d/ssh");
     expect(await readlink(wants("multi-user.target", "ssh.service"))).toBe("/lib/systemd/system/ssh.service");
     expect(await readlink(wants("sockets.target", "uuidd.socket"))).toBe("/lib/systemd/system/uuidd.socket");
     expect((await stat(join(root, AGENT_PATH))).mtime.getTime()).toBe(mtime.getTime());

@@ -145,6 +145,14 @@ export async function applyOverlay(root: string, ops: OverlayOp[], mtime: Date):
       const dirs = await readdir(etc).catch(() => [] as string[]);
       for (const d of dirs)
         if (d.endsWith(".wants") || d.endsWith(".requires")) await rm(join(etc, d, o.unit), { force: true });
+      // and, for a service that also ships a SysV script (docker.io does), its start links,
+      // which `systemctl is-enabled` reports through systemd-sysv-install.
+      const base = o.unit.replace(/\.service$/, "");
+      for (const rc of ["rc0.d", "rc1.d", "rc2.d", "rc3.d", "rc4.d", "rc5.d", "rc6.d", "rcS.d"]) {
+        const names = await readdir(join(root, "etc", rc)).catch(() => [] as string[]);
+        for (const n of names)
+          if (/^S\d\d/.test(n) && n.slice(3) === base) await rm(join(root, "etc", rc, n), { force: true });
+      }
     } else {
       const dir = join(root, o.dir);
       const names = await readdir(dir).catch(() => [] as string[]);

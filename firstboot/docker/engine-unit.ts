@@ -41,8 +41,9 @@ export class SystemdDockerStarter implements DockerStarter {
     this.askedAt = now;
     const run = this.o.run ?? runProgram;
     // Enabled for the next boots, where the mount binding orders it after /var/data;
-    // --no-reload: nothing about the unit files changed, and a reload is PID 1's CPU.
-    await run("systemctl", ["enable", "--no-reload", "--quiet", this.unit]);
+    // --no-reload: nothing about the unit files changed, and a reload is PID 1's CPU. Not
+    // fatal: a Docker that is not enabled is started again here at the next boot.
+    await run("systemctl", ["enable", "--no-reload", "--quiet", this.unit], { reject: false });
     // --no-block: the agent keeps answering its peers while dockerd initialises.
     await run("systemctl", ["start", "--no-block", this.unit]);
     return `Docker is starting (storage is ready; ${this.unit} started)`;

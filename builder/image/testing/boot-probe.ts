@@ -18,7 +18,9 @@ export const PROBE_KEYS = [
   "machine_id",
   "host_keys",
   "images",
+  "docker_at_boot",
   "docker_enabled",
+  "loader",
   "firmware",
   "mgr_pyc_missing",
 ] as const;
@@ -27,15 +29,22 @@ export const PROBE_KEYS = [
 export type ProbeKey = (typeof PROBE_KEYS)[number];
 
 const probeScript = `#!/bin/sh
-# Waits until the agent unit has been started once and the baked images are loaded (the
-# agent starts Docker, which pulls in the loader), then reports facts on the serial console.
+# Waits until the agent unit has been started once, starts Docker and waits for the image
+# loader, then reports facts on the serial console.
 out=/dev/ttyS0
 i=0
 while [ "$(systemctl show -p ExecMainStartTimestampMonotonic --value swarmforge-agent.service)" = "0" ] && [ $i -lt 120 ]; do
   sleep 1; i=$((i+1))
 done
+# Docker is not started by the boot: the agent starts it once the node's storage is ready,
+# and this seed gives the agent no node config. Record that, then enable and start it as
+# the agent would; the image loader (WantedBy=docker.service) comes with it.
+docker_at_boot="$(systemctl is-active docker.service) $(systemctl is-enabled docker.service 2>&1)"
+systemctl enable --no-reload --quiet docker.service
+docker_enabled="$(systemctl is-enabled docker.service 2>&1)"
+systemctl start docker.service
 i=0
-while [ "$(systemctl show -p ActiveState --value swarmforge-load-images.service)" != "active" ] && [ $i -lt 900 ]; do
+while [ "$(systemctl show -p ActiveState --value swarmforge-load-images.service)" != "active" ] && [ $i -lt 300 ]; do
   sleep 2; i=$((i+1))
 done
 fact() { printf 'SFPROBE %s=%s\\n' "$1" "$(echo "$2" | head -n1 | tr -d '\\r')" > $out; }
@@ -51,7 +60,9 @@ fact ip_vs "$(grep -c '^ip_vs ' /proc/modules)"
 fact machine_id "$(cat /etc/machine-id)"
 fact host_keys "$(ls /etc/ssh/ssh_host_*_key 2>/dev/null | wc -l)"
 fact images "$(docker image ls --format '{{.Repository}}:{{.Tag}}' 2>&1 | sort | tr '\\n' ' ')"
-fact docker_enabled "$(systemctl is-enabled docker.service 2>&1)"
+fact docker_at_boot "$docker_at_boot"
+fact docker_enabled "$docker_enabled"
+fact loader "$(systemctl is-active swarmforge-load-images.service) $(systemctl show -p Result --value swarmforge-load-images.service)"
 fact firmware "$([ -d /sys/firmware/efi ] && echo uefi || echo bios)"
 fact mgr_pyc_missing "$(python3 -c 'import importlib.util as u, os, pathlib; s = [str(p) for p in pathlib.Path("/usr/share/ceph/mgr").rglob("*.py")]; print(f"{sum(not os.path.exists(u.cache_from_source(p)) for p in s)}/{len(s)}")' 2>&1)"
 echo SFPROBE-END > $out
