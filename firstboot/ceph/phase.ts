@@ -65,7 +65,7 @@ export class CephPhase implements Phase {
   constructor(private readonly o: CephPhaseOptions) {}
 
   async converge(ctx: PhaseContext): Promise<PhaseOutcome> {
-    const deps = this.o.deps?.(ctx) ?? nodeCephDeps(nodeLayout(), ctx.log);
+    const deps = this.deps(ctx);
     if (!usesCeph(ctx.spec)) {
       await ensureLocalData(deps.run);
       return { status: "done", detail: "single node: /var/data is a local directory" };
@@ -121,7 +121,7 @@ export class CephPhase implements Phase {
     // once this node's Ceph has converged, and at most every 60 s.
     if (this.lastFull && !this.cephAsking && (!seen || ctx.now() - seen.at > STATUS_EVERY_MS)) {
       this.cephAsking = true;
-      const deps = this.o.deps?.(ctx) ?? nodeCephDeps(nodeLayout(), ctx.log);
+      const deps = this.deps(ctx);
       void collectCephStatus(deps)
         .then(
           (ceph) => ({ ceph }),
@@ -139,6 +139,19 @@ export class CephPhase implements Phase {
       ...(seen.error ? { error: seen.error } : {}),
       seenAt: new Date(seen.at).toISOString(),
     };
+  }
+
+  private nodeDeps: CephDeps | undefined;
+
+  /**
+   * The node's dependencies, made once: they remember which daemons this agent already
+   * enabled and started, so later rounds only read cgroups instead of running two
+   * `systemctl enable` per daemon (seconds each on a small node) every round.
+   */
+  private deps(ctx: PhaseContext): CephDeps {
+    if (this.o.deps) return this.o.deps(ctx);
+    this.nodeDeps ??= nodeCephDeps(nodeLayout(), ctx.log);
+    return this.nodeDeps;
   }
 
   private file(): string {
