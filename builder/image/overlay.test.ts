@@ -146,8 +146,11 @@ describe("overlay", () => {
     for (const u of ["docker.service", "containerd.service"])
       await expect(lstat(wants("multi-user.target", u))).rejects.toThrow(/ENOENT/);
     await expect(lstat(wants("sockets.target", "docker.socket"))).rejects.toThrow(/ENOENT/);
-    for (const rc of ["rc2.d", "rc5.d"])
+    // its SysV start links flipped to stop links, as `update-rc.d docker disable` does
+    for (const rc of ["rc2.d", "rc5.d"]) {
       await expect(lstat(join(root, "etc", rc, "S01docker"))).rejects.toThrow(/ENOENT/);
+      expect(await readlink(join(root, "etc", rc, "K01docker"))).toBe("../init.d/docker");
+    }
     expect(await readlink(join(root, "etc/rc0.d/K01docker"))).toBe("../init.d/docker");
     // Other units Debian enabled stay as they were.
     expect(await readlink(join(root, "etc/rc2.d/S01ssh"))).toBe("../init.d/ssh");

@@ -2,7 +2,7 @@
  * What is laid over the cached root filesystem at every build, computed as data
  * (renderOverlay, pure) and then written into the staging directory (applyOverlay).
  */
-import { chmod, lstat, mkdir, readdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, rename, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { OverlayRecipe } from "../../images/recipe.ts";
 import { BAKED_SPEC_PATH } from "../../spec/node-config.ts";
@@ -145,13 +145,17 @@ export async function applyOverlay(root: string, ops: OverlayOp[], mtime: Date):
       const dirs = await readdir(etc).catch(() => [] as string[]);
       for (const d of dirs)
         if (d.endsWith(".wants") || d.endsWith(".requires")) await rm(join(etc, d, o.unit), { force: true });
-      // and, for a service that also ships a SysV script (docker.io does), its start links,
-      // which `systemctl is-enabled` reports through systemd-sysv-install.
+      // For a service that also ships a SysV script (docker.io does), `systemctl enable` and
+      // `is-enabled` go through systemd-sysv-install, which reads and flips its rc links:
+      // S links become K links, as `update-rc.d NAME disable` does, so a later enable can
+      // flip them back.
       const base = o.unit.replace(/\.service$/, "");
       for (const rc of ["rc0.d", "rc1.d", "rc2.d", "rc3.d", "rc4.d", "rc5.d", "rc6.d", "rcS.d"]) {
-        const names = await readdir(join(root, "etc", rc)).catch(() => [] as string[]);
+        const dir = join(root, "etc", rc);
+        const names = await readdir(dir).catch(() => [] as string[]);
         for (const n of names)
-          if (/^S\d\d/.test(n) && n.slice(3) === base) await rm(join(root, "etc", rc, n), { force: true });
+          if (/^S\d\d/.test(n) && n.slice(3) === base)
+            await rename(join(dir, n), join(dir, `K${n.slice(1)}`));
       }
     } else {
       const dir = join(root, o.dir);
