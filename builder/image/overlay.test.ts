@@ -123,6 +123,8 @@ describe("overlay", () => {
     ] as const)
       await symlink(`/lib/systemd/system/${u}`, wants(`${t}.target`, u));
     // docker.io also ships a SysV script with rc links (update-rc.d made them).
+    await mkdir(join(root, "etc/init.d"), { recursive: true });
+    for (const name of ["docker", "ssh"]) await writeFile(join(root, "etc/init.d", name), "#!/bin/sh\n");
     for (const [rc, link] of [
       ["rc2.d", "S01docker"],
       ["rc5.d", "S01docker"],
@@ -146,12 +148,11 @@ describe("overlay", () => {
     for (const u of ["docker.service", "containerd.service"])
       await expect(lstat(wants("multi-user.target", u))).rejects.toThrow(/ENOENT/);
     await expect(lstat(wants("sockets.target", "docker.socket"))).rejects.toThrow(/ENOENT/);
-    // its SysV start links flipped to stop links, as `update-rc.d docker disable` does
-    for (const rc of ["rc2.d", "rc5.d"]) {
-      await expect(lstat(join(root, "etc", rc, "S01docker"))).rejects.toThrow(/ENOENT/);
-      expect(await readlink(join(root, "etc", rc, "K01docker"))).toBe("../init.d/docker");
-    }
-    expect(await readlink(join(root, "etc/rc0.d/K01docker"))).toBe("../init.d/docker");
+    // its SysV script and rc links are gone (enable would run update-rc.d and reload systemd)
+    await expect(lstat(join(root, "etc/init.d/docker"))).rejects.toThrow(/ENOENT/);
+    for (const link of ["rc2.d/S01docker", "rc5.d/S01docker", "rc0.d/K01docker"])
+      await expect(lstat(join(root, "etc", link))).rejects.toThrow(/ENOENT/);
+    expect(await readFile(join(root, "etc/init.d/ssh"), "utf8")).toBe("#!/bin/sh\n");
     // Other units Debian enabled stay as they were.
     expect(await readlink(join(root, "etc/rc2.d/S01ssh"))).toBe("../init.d/ssh");
     expect(await readlink(wants("multi-user.target", "ssh.service"))).toBe("/lib/systemd/system/ssh.service");
