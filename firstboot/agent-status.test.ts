@@ -162,6 +162,7 @@ describe("agent status requests", () => {
     let clock = Date.now();
     try {
       const { client } = await startAgent(gated.phase, () => clock, docker.socket);
+      await converged(client);
       // Past the status file's own answer. Whoever asks next (these requests or a round
       // writing the status file), Docker is asked once per 2 s of the agent's clock.
       const before = docker.asked();
@@ -181,6 +182,37 @@ describe("agent status requests", () => {
       await docker.close();
     }
   }, 30_000);
+
+  it("a Docker slower than a status may wait: the swarm its own round saw stands in", async () => {
+    gated = gatedPhase();
+    gated.open();
+    // 4 s per /info: past a status answer's 3 s, within the swarm round's client timeout.
+    // The swarm creator under load in a 3-VM run answered like this, and its peers, told
+    // "no swarm", never joined.
+    const docker = await fakeDocker(4_000);
+    let clock = Date.now();
+    try {
+      const { client } = await startAgent(gated.phase, () => clock, docker.socket);
+      const swarmFromRound = await waitFor(
+        async () => {
+          const s = await client.get<NodeStatus>("127.0.0.1", PEER_PATHS.summary);
+          return s.swarm ? { ok: true, value: s.swarm } : { ok: false, saw: "no swarm yet" };
+        },
+        { what: "the swarm round's facts in the summary", timeoutMs: 20_000, intervalMs: 500 },
+      );
+      expect(swarmFromRound).toMatchObject({ clusterId: "cluster-id-1", role: "manager" });
+      // Past the reuse: the summary asks Docker, gives up after 3 s, and still says the swarm.
+      clock += 3_000;
+      const asked = docker.asked();
+      const t0 = Date.now();
+      const s = await client.get<NodeStatus>("127.0.0.1", PEER_PATHS.summary);
+      expect(docker.asked()).toBeGreaterThan(asked);
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      expect(s.swarm).toMatchObject({ clusterId: "cluster-id-1", role: "manager" });
+    } finally {
+      await docker.close();
+    }
+  }, 40_000);
 
   it("answers the summary within seconds while Docker does not answer, with the last swarm facts", async () => {
     gated = gatedPhase();
@@ -212,10 +244,11 @@ describe("agent status requests", () => {
 });
 
 /**
- * A Docker socket that answers /info as a swarm manager and counts the requests; after
+ * A Docker socket that answers /info (after `delayMs`) as a swarm manager, counting those
+ * requests, and /nodes with that one node; after
  * `silence()`, like a daemon under heavy load, it takes connections and answers nothing.
  */
-async function fakeDocker() {
+async function fakeDocker(delayMs = 0) {
   let silent = false;
   let asked = 0;
   const info = JSON.stringify({
@@ -229,15 +262,31 @@ async function fakeDocker() {
       Cluster: { ID: "cluster-id-1" },
     },
   });
+  // The swarm round also lists the nodes (healing): this node, the ready leader, labelled.
+  const nodes = JSON.stringify([
+    {
+      ID: "node-id-1",
+      Version: { Index: 1 },
+      Spec: { Role: "manager", Availability: "active", Labels: { "swarmforge.node": "node1" } },
+      Description: { Hostname: "node1" },
+      Status: { State: "ready", Addr: "127.0.0.1" },
+      ManagerStatus: { Leader: true, Reachability: "reachable", Addr: "127.0.0.1:2377" },
+    },
+  ]);
   const held: Socket[] = [];
   const server: Server = createServer((c) => {
     held.push(c);
-    c.once("data", () => {
-      asked++;
+    c.once("data", (req: Buffer) => {
+      const path = req.toString("latin1").split(" ")[1] ?? "";
+      const body = path.endsWith("/nodes") ? nodes : info;
+      if (body === info) asked++;
       if (silent) return;
-      c.end(
-        `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${info.length}\r\n\r\n${info}`,
-      );
+      const answer = () =>
+        c.end(
+          `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        );
+      if (delayMs > 0) setTimeout(answer, delayMs);
+      else answer();
     });
   });
   const socket = join(dir, "docker.sock");
@@ -253,4 +302,17 @@ async function fakeDocker() {
       await new Promise((r) => server.close(r));
     },
   };
+}
+
+/** Waits until the agent's first round is done: later rounds come only as the clock moves. */
+async function converged(client: PeerClient): Promise<void> {
+  await waitFor(
+    async () => {
+      const s = await client.get<NodeStatus>("127.0.0.1", PEER_PATHS.summary);
+      return s.phase === "reconciling"
+        ? { ok: true, value: true }
+        : { ok: false, saw: `${s.phase} ${s.lastError}` };
+    },
+    { what: "the agent's first round done", timeoutMs: 20_000, intervalMs: 200 },
+  );
 }

@@ -108,7 +108,11 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
     return details;
   };
 
+  // The last membership Docker told this agent, from a status request or a swarm round.
   let lastFacts: { value: NodeStatus["swarm"]; at: number } | undefined;
+  deps.swarm.watchFacts((value) => {
+    lastFacts = { value, at: now() };
+  });
   let factsAsked: Promise<NodeStatus["swarm"]> | undefined;
   // Every peer asks for the summary every second while forming and the status file is
   // written every round: one /info at a time, and an answer reused for a moment, so a busy
@@ -120,10 +124,6 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
       // or stopped with its mount must not hold every answer for the client's 30 s.
       // Promise answers ask Docker themselves and wait longer.
       .facts(state, STATUS_DOCKER_TIMEOUT_MS)
-      .then((value) => {
-        lastFacts = { value, at: now() };
-        return value;
-      })
       .finally(() => {
         factsAsked = undefined;
       });
@@ -135,7 +135,8 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
       swarm = await swarmFacts();
     } catch (e) {
       // A Docker too busy to answer in time (the swarm creator under load) still is in its
-      // swarm: peers deciding whether to join need that, so the last answer stands in.
+      // swarm: peers deciding whether to join need that, so the last membership Docker told
+      // (a status answer or this node's own swarm round, which waits longer) stands in.
       if (lastFacts && now() - lastFacts.at < SWARM_FACTS_FRESH_MS) swarm = lastFacts.value;
       lastError ??= `docker: ${(e as Error).message}`;
     }

@@ -40,6 +40,7 @@ export class SwarmPhase implements Phase {
   readonly name = "swarm" as const;
   private readonly down = new DownTracker();
   private leader = false;
+  private readonly watchers: ((facts: SwarmFacts | null) => void)[] = [];
 
   constructor(
     private readonly engine: SwarmEngine,
@@ -65,6 +66,7 @@ export class SwarmPhase implements Phase {
     if (local === "error" || local === "locked")
       return { status: "waiting", reason: `Docker reports swarm state ${local}: ${info.Swarm.Error}` };
     this.leader = false;
+    this.tell(null);
     return this.bootstrap(ctx);
   }
 
@@ -74,8 +76,26 @@ export class SwarmPhase implements Phase {
    */
   async facts(state: StateStore, timeoutMs?: number): Promise<SwarmFacts | null> {
     const info = await this.engine.info(timeoutMs === undefined ? {} : { timeoutMs });
-    if (info.Swarm.LocalNodeState !== "active") return null;
-    return this.factsFrom(info, state.get().swarm?.clusterId ?? "");
+    const facts =
+      info.Swarm.LocalNodeState === "active"
+        ? this.factsFrom(info, state.get().swarm?.clusterId ?? "")
+        : null;
+    this.tell(facts);
+    return facts;
+  }
+
+  /**
+   * Hears every membership this phase learns from Docker: its own rounds (which wait the
+   * client's full timeout) as well as {@link facts}. A busy swarm creator answers a status
+   * request's short /info too late, yet its round saw the swarm it made: the status
+   * stands on that instead of on an answer from before the swarm existed.
+   */
+  watchFacts(fn: (facts: SwarmFacts | null) => void): void {
+    this.watchers.push(fn);
+  }
+
+  private tell(facts: SwarmFacts | null): void {
+    for (const w of this.watchers) w(facts);
   }
 
   /** Answers the creator's promise request (persisting a new promise first). */
@@ -150,6 +170,7 @@ export class SwarmPhase implements Phase {
           ?.clusterId ?? "";
     }
     const facts = this.factsFrom(info, clusterId);
+    this.tell(facts);
     const prev = st.swarm;
     if (
       !prev ||
