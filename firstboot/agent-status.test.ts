@@ -156,43 +156,31 @@ describe("agent status requests", () => {
   });
 
   it("asks Docker once for concurrent summaries and reuses its answer for 2 s", async () => {
-    gated = gatedPhase();
-    gated.open();
-    const docker = await fakeDocker();
-    let clock = Date.now();
-    try {
-      const { client } = await startAgent(gated.phase, () => clock, docker.socket);
+    await withAgentOnFakeDocker(0, async ({ client, docker, tick }) => {
       await converged(client);
       // Past the status file's own answer. Whoever asks next (these requests or a round
       // writing the status file), Docker is asked once per 2 s of the agent's clock.
       const before = docker.asked();
-      clock += 3_000;
+      tick(3_000);
       const answers = await Promise.all(
         [1, 2, 3, 4].map(() => client.get<NodeStatus>("127.0.0.1", PEER_PATHS.summary)),
       );
       for (const a of answers) expect(a.swarm).toMatchObject({ clusterId: "cluster-id-1" });
       expect(docker.asked() - before).toBe(1);
-      clock += 1_500;
+      tick(1_500);
       await client.get<NodeStatus>("127.0.0.1", PEER_PATHS.summary);
       expect(docker.asked() - before).toBe(1);
-      clock += 1_000;
+      tick(1_000);
       await client.get<NodeStatus>("127.0.0.1", PEER_PATHS.summary);
       expect(docker.asked() - before).toBe(2);
-    } finally {
-      await docker.close();
-    }
+    });
   }, 30_000);
 
   it("a Docker slower than a status may wait: the swarm its own round saw stands in", async () => {
-    gated = gatedPhase();
-    gated.open();
     // 4 s per /info: past a status answer's 3 s, within the swarm round's client timeout.
     // The swarm creator under load in a 3-VM run answered like this, and its peers, told
     // "no swarm", never joined.
-    const docker = await fakeDocker(4_000);
-    let clock = Date.now();
-    try {
-      const { client } = await startAgent(gated.phase, () => clock, docker.socket);
+    await withAgentOnFakeDocker(4_000, async ({ client, docker, tick }) => {
       const swarmFromRound = await waitFor(
         async () => {
           const s = await client.get<NodeStatus>("127.0.0.1", PEER_PATHS.summary);
@@ -202,30 +190,23 @@ describe("agent status requests", () => {
       );
       expect(swarmFromRound).toMatchObject({ clusterId: "cluster-id-1", role: "manager" });
       // Past the reuse: the summary asks Docker, gives up after 3 s, and still says the swarm.
-      clock += 3_000;
+      tick(3_000);
       const asked = docker.asked();
       const t0 = Date.now();
       const s = await client.get<NodeStatus>("127.0.0.1", PEER_PATHS.summary);
       expect(docker.asked()).toBeGreaterThan(asked);
       expect(Date.now() - t0).toBeLessThan(5_000);
       expect(s.swarm).toMatchObject({ clusterId: "cluster-id-1", role: "manager" });
-    } finally {
-      await docker.close();
-    }
+    });
   }, 40_000);
 
   it("answers the summary within seconds while Docker does not answer, with the last swarm facts", async () => {
-    gated = gatedPhase();
-    gated.open();
-    const docker = await fakeDocker();
-    let clock = Date.now();
-    try {
-      const { client } = await startAgent(gated.phase, () => clock, docker.socket);
+    await withAgentOnFakeDocker(0, async ({ client, docker, tick }) => {
       const live = await client.get<NodeStatus>("127.0.0.1", PEER_PATHS.summary);
       expect(live.swarm).toMatchObject({ clusterId: "cluster-id-1", nodeId: "node-id-1", role: "manager" });
 
       docker.silence();
-      clock += 3_000; // past the reuse of the last answer: Docker is asked again
+      tick(3_000); // past the reuse of the last answer: Docker is asked again
       const asked = docker.asked();
       const t0 = Date.now();
       const busy = await client.get<NodeStatus>("127.0.0.1", PEER_PATHS.summary);
@@ -235,11 +216,9 @@ describe("agent status requests", () => {
       expect(busy.swarm).toEqual(live.swarm);
 
       // Two minutes without an answer: no longer claimed.
-      clock += 121_000;
+      tick(121_000);
       expect((await client.get<NodeStatus>("127.0.0.1", PEER_PATHS.summary)).swarm).toBeNull();
-    } finally {
-      await docker.close();
-    }
+    });
   }, 30_000);
 });
 
@@ -315,4 +294,31 @@ async function converged(client: PeerClient): Promise<void> {
     },
     { what: "the agent's first round done", timeoutMs: 20_000, intervalMs: 200 },
   );
+}
+
+/** Runs `body` against an agent on a {@link fakeDocker} answering after `delayMs`; `tick` moves the agent's clock. */
+async function withAgentOnFakeDocker(
+  delayMs: number,
+  body: (a: {
+    client: PeerClient;
+    docker: Awaited<ReturnType<typeof fakeDocker>>;
+    tick: (ms: number) => void;
+  }) => Promise<void>,
+): Promise<void> {
+  gated = gatedPhase();
+  gated.open();
+  const docker = await fakeDocker(delayMs);
+  let clock = Date.now();
+  try {
+    const { client } = await startAgent(gated.phase, () => clock, docker.socket);
+    await body({
+      client,
+      docker,
+      tick: (ms) => {
+        clock += ms;
+      },
+    });
+  } finally {
+    await docker.close();
+  }
 }
