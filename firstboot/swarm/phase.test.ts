@@ -197,4 +197,36 @@ describe("SwarmPhase", () => {
       /unreachable/,
     );
   });
+
+  it("answers a join from GET /swarm alone, with the managers its rounds last saw; a non-manager refuses", async () => {
+    const { engine } = fakeEngine("active");
+    let slowInfo = false;
+    let notManager = false;
+    const busy: SwarmEngine = {
+      ...engine,
+      // The creator's /info under load: later than a join request waits.
+      info: async () => {
+        if (slowInfo) throw new DockerError("timeout", "GET", "/info", "no answer in 30000 ms");
+        return engine.info();
+      },
+      swarmInspect: async () => {
+        if (notManager)
+          throw new DockerError("not-manager", "GET", "/swarm", "This node is not a swarm manager.", 503);
+        return engine.swarmInspect();
+      },
+    };
+    const ctx = await context(spec(3));
+    const phase = new SwarmPhase(busy, { managerGraceMs: 60_000 });
+    expect((await phase.converge(ctx)).status).toBe("done");
+    slowInfo = true;
+    const node3 = ctx.spec.nodes[2]!.name;
+    const answer = await phase.handleJoin(ctx, { node: node3, role: "worker" });
+    // node3 is the third of three managers in the spec: its role comes from the spec.
+    expect(answer).toEqual({ clusterId: "cluster-1", joinToken: "m", remoteAddrs: ["198.18.0.11:2377"] });
+    notManager = true;
+    await expect(phase.handleJoin(ctx, { node: node3, role: "manager" })).rejects.toThrow(
+      /is not a swarm manager \(not-manager\)/,
+    );
+    await expect(phase.handleJoin(ctx, { role: "manager" })).rejects.toThrow(/needs node and role/);
+  });
 });

@@ -41,6 +41,8 @@ export class SwarmPhase implements Phase {
   private readonly down = new DownTracker();
   private leader = false;
   private readonly watchers: ((facts: SwarmFacts | null) => void)[] = [];
+  /** The membership this phase last read from Docker (null: in no swarm, or not read yet). */
+  private last: SwarmFacts | null = null;
 
   constructor(
     private readonly engine: SwarmEngine,
@@ -95,6 +97,7 @@ export class SwarmPhase implements Phase {
   }
 
   private tell(facts: SwarmFacts | null): void {
+    this.last = facts;
     for (const w of this.watchers) w(facts);
   }
 
@@ -127,21 +130,31 @@ export class SwarmPhase implements Phase {
     return reply.answer;
   }
 
-  /** Gives a joining node the join token for its role (managers only). */
+  /**
+   * Gives a joining node the join token for its role (managers only). Asks Docker only
+   * `GET /swarm`, which a worker or a node outside a swarm refuses: the swarm's creator has
+   * just started Docker and loads the baked images while its peers ask, and there its
+   * `/info` took longer than a join request waits (3-VM TCG run G). The other managers'
+   * addresses come from the membership this phase last read.
+   */
   async handleJoin(ctx: PhaseContext, body: unknown): Promise<JoinAnswer> {
     const req = body as JoinRequest;
     if (typeof req?.node !== "string" || (req.role !== "manager" && req.role !== "worker"))
       throw new Error("a join request needs node and role");
-    const info = await this.engine.info();
-    if (info.Swarm.LocalNodeState !== "active" || !info.Swarm.ControlAvailable)
-      throw new Error(`${ctx.node.name} is not a swarm manager`);
-    const swarm = await this.engine.swarmInspect();
+    let swarm: Awaited<ReturnType<SwarmEngine["swarmInspect"]>>;
+    try {
+      swarm = await this.engine.swarmInspect();
+    } catch (e) {
+      if (isDockerError(e, "not-manager", "not-in-swarm", "unreachable"))
+        throw new Error(`${ctx.node.name} is not a swarm manager (${e.kind})`);
+      throw e;
+    }
     // The role comes from this node's spec when it knows the name (spec order decides).
     const idx = ctx.spec.nodes.findIndex((n) => n.name === req.node);
     const role = idx < 0 ? req.role : idx < ctx.spec.managers ? "manager" : "worker";
     const token = role === "manager" ? swarm.JoinTokens.Manager : swarm.JoinTokens.Worker;
     const remote = [`${ctx.node.address}:${SWARM_PORT}`];
-    for (const m of info.Swarm.RemoteManagers ?? []) if (!remote.includes(m.Addr)) remote.push(m.Addr);
+    for (const a of this.last?.managerAddrs ?? []) if (!remote.includes(a)) remote.push(a);
     ctx.log.info(`gave ${req.node} a ${role} join token`);
     return { clusterId: swarm.ID, joinToken: token.reveal(), remoteAddrs: remote };
   }
