@@ -13,6 +13,7 @@ import { type Daemon, type RunOptions, run, spawnDaemon } from "../../lib/subpro
 import { waitFor } from "../../lib/wait.ts";
 import type { CephDeps, CephRunner, DaemonControl, DaemonKind } from "./deps.ts";
 import { clusterArgs, sandboxLayout } from "./layout.ts";
+import { type CephSpawner, MonSession } from "./mon-session.ts";
 import { collectMountState } from "./status.ts";
 import { CEPHFS_CLIENT, CEPHFS_NAME } from "./topology.ts";
 
@@ -97,6 +98,12 @@ export async function createCephSandbox(names: string[], log: (line: string) => 
     const layout = sandboxLayout(nodeRoot, cluster);
     const inNs: CephRunner = (cmd, args, opts?: RunOptions) =>
       run("nsenter", [`--net=/var/run/netns/${netns}`, cmd, ...args], opts);
+    // The node's librados helper lives in its namespace too; dispose() stops it with the daemons.
+    const inNsSpawn: CephSpawner = (cmd, args, opts) => {
+      const d = spawnDaemon("nsenter", [`--net=/var/run/netns/${netns}`, cmd, ...args], opts);
+      daemons.push(d);
+      return d;
+    };
     const mine = new Map<string, Daemon>();
     const control: DaemonControl = {
       async start(kind: DaemonKind, daemonId: string) {
@@ -130,6 +137,7 @@ export async function createCephSandbox(names: string[], log: (line: string) => 
         daemons: control,
         layout,
         log: { info: (m) => log(`${name}: ${m}`), warn: (m) => log(`${name}: WARN ${m}`) },
+        mon: new MonSession(inNsSpawn, layout),
         osdBackend: "raw",
         cephVolumeEnv: { CEPH_VOLUME_ALLOW_LOOP_DEVICES: "true" },
       },

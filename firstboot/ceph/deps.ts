@@ -3,8 +3,9 @@
  * sandboxed daemons: a program runner, a way to start daemons, and a log.
  */
 import { readFile } from "node:fs/promises";
-import { type RunOptions, type RunResult, run } from "../../lib/subprocess/index.ts";
+import { type RunOptions, type RunResult, run, spawnDaemon } from "../../lib/subprocess/index.ts";
 import type { CephLayout } from "./layout.ts";
+import { MonSession } from "./mon-session.ts";
 
 /** Runs a program (lib/subprocess `run`, or a wrapper that enters a namespace). */
 export type CephRunner = (command: string, args: readonly string[], opts?: RunOptions) => Promise<RunResult>;
@@ -44,6 +45,8 @@ export interface CephDeps {
   daemons: DaemonControl;
   layout: CephLayout;
   log: CephLog;
+  /** The node's one librados client for monitor commands (mon-client.ts sends through it). */
+  mon: MonSession;
   osdBackend: OsdBackend;
   /** Extra environment for ceph-volume (tests: CEPH_VOLUME_ALLOW_LOOP_DEVICES). */
   cephVolumeEnv?: Record<string, string>;
@@ -99,5 +102,12 @@ export function systemdDaemons(runner: CephRunner = run): DaemonControl {
 
 /** The real dependencies of a node. */
 export function nodeCephDeps(layout: CephLayout, log: CephLog): CephDeps {
-  return { run, daemons: systemdDaemons(run), layout, log, osdBackend: "lvm" };
+  return {
+    run,
+    daemons: systemdDaemons(run),
+    layout,
+    log,
+    mon: new MonSession(spawnDaemon, layout),
+    osdBackend: "lvm",
+  };
 }

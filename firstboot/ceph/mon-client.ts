@@ -1,6 +1,6 @@
 /**
  * Monitor commands for the agent, sent through librados (python3-rados, part of
- * ceph-common) in ONE short Python process per batch, as JSON commands.
+ * ceph-common) as JSON commands, over the node's one monitor session (mon-session.ts).
  *
  * Why not the `ceph` CLI: every `ceph` call starts Python, connects, downloads the
  * monitors' command descriptions and parses its arguments against them. On a 1-vCPU node
@@ -8,11 +8,12 @@
  * sys; three commands through librados 10 s in all), and a full Ceph round asked a dozen
  * of them: the agent starved its own node. See docs/ceph.md.
  *
- * The request (cluster, conf, commands) goes on stdin; the script is fixed code on argv.
- * Replies come back base64-encoded (`mon getmap` is binary) and are never logged here:
- * some carry keys.
+ * Replies are never logged here: some carry keys.
  */
 import type { CephDeps } from "./deps.ts";
+import type { MonReply } from "./mon-session.ts";
+
+export type { MonReply };
 
 /**
  * One command as the monitors take it: `{ prefix: "osd dump", format: "json" }`. With
@@ -21,45 +22,11 @@ import type { CephDeps } from "./deps.ts";
  */
 export type MonCommand = { prefix: string } & Record<string, string | number | boolean | string[]>;
 
-/** The answer to one command. */
-export interface MonReply {
-  /** 0 or a negative errno. */
-  ret: number;
-  /** The output buffer (JSON, a keyring, a binary map). */
-  out: Buffer;
-  /** The status text (what `ceph` prints on stderr). */
-  status: string;
-}
-
 /** Options of {@link monCommands}. */
 export interface MonCommandOptions {
   /** Seconds for connecting and for each command (default 30). */
   timeoutS?: number;
 }
-
-const SCRIPT = `
-import base64, json, sys
-import rados
-req = json.load(sys.stdin)
-try:
-    c = rados.Rados(conffile=req["conf"], clustername=req["cluster"], name="client.admin")
-    c.connect(timeout=req["timeout"])
-except Exception as e:
-    json.dump({"error": "cannot connect to the monitors: %s" % e}, sys.stdout)
-    sys.exit(0)
-out = []
-try:
-    for cmd in req["commands"]:
-        try:
-            send = c.mgr_command if cmd.pop("_mgr", False) else c.mon_command
-            ret, buf, outs = send(json.dumps(cmd), b"", timeout=req["timeout"])
-        except Exception as e:
-            ret, buf, outs = -110, b"", "no answer: %s" % e
-        out.append({"ret": ret, "out": base64.b64encode(buf).decode(), "status": outs})
-finally:
-    c.shutdown()
-json.dump({"replies": out}, sys.stdout)
-`;
 
 /** Sends `commands` in one connection; one reply per command, in order. */
 export async function monCommands(
@@ -67,29 +34,7 @@ export async function monCommands(
   commands: readonly MonCommand[],
   o: MonCommandOptions = {},
 ): Promise<MonReply[]> {
-  const timeout = o.timeoutS ?? 30;
-  const input = JSON.stringify({
-    cluster: deps.layout.cluster,
-    conf: deps.layout.confPath,
-    timeout,
-    commands,
-  });
-  // Debian's interpreter, the one python3-rados is built for (not whatever `python3` is first on PATH).
-  const r = await deps.run("/usr/bin/python3", ["-c", SCRIPT], {
-    input,
-    // Connect, then every command, plus Python's start on a slow node.
-    timeoutMs: (timeout * (commands.length + 1) + 60) * 1000,
-  });
-  const parsed = JSON.parse(r.stdout) as {
-    error?: string;
-    replies?: { ret: number; out: string; status: string }[];
-  };
-  if (parsed.error) throw new Error(`ceph: ${parsed.error}`);
-  return (parsed.replies ?? []).map((x) => ({
-    ret: x.ret,
-    out: Buffer.from(x.out, "base64"),
-    status: x.status,
-  }));
+  return deps.mon.send(commands, o.timeoutS ?? 30);
 }
 
 /** A failed monitor command as an error naming it (never its output). */

@@ -126,13 +126,19 @@ export interface Daemon {
   readonly exited: Promise<{ exitCode: number | undefined; signal: string | undefined }>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when it is gone. */
   stop(graceMs?: number): Promise<void>;
+  /** Writes to the program's stdin; only for one started with `stdin: "pipe"`. */
+  write?(text: string): void;
 }
 
 /** Starts a program in the background; its output lines go to `onLine`. */
 export function spawnDaemon(
   command: string,
   args: readonly string[],
-  opts: Omit<RunOptions, "input" | "reject" | "binary"> & { detached?: boolean } = {},
+  opts: Omit<RunOptions, "input" | "reject" | "binary"> & {
+    detached?: boolean;
+    /** "pipe": the caller talks to the program through {@link Daemon.write}. */
+    stdin?: "pipe";
+  } = {},
 ): Daemon {
   const child = execa(command, [...args], {
     cwd: opts.cwd,
@@ -142,7 +148,7 @@ export function spawnDaemon(
     timeout: opts.timeoutMs,
     reject: false,
     buffer: false,
-    stdin: "ignore",
+    stdin: opts.stdin ?? "ignore",
     stdout: opts.inherit ? "inherit" : "pipe",
     stderr: opts.inherit ? "inherit" : "pipe",
     cleanup: !opts.detached,
@@ -162,9 +168,13 @@ export function spawnDaemon(
     throw new SubprocessError("spawn", command, args, undefined, undefined, `could not start ${command}`);
   }
   const pid = child.pid;
+  const stdin = opts.stdin === "pipe" ? child.stdin : null;
+  // A program that exits while we write would raise EPIPE here; its end shows in `exited`.
+  stdin?.on("error", () => {});
   return {
     pid,
     exited,
+    ...(stdin ? { write: (text: string) => void stdin.write(text) } : {}),
     async stop(graceMs = 10_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGTERM");

@@ -71,4 +71,19 @@ describe("subprocess", () => {
     await d.stop(2000);
     expect(alive(d.pid)).toBe(false);
   });
+
+  it("talks to a daemon through its stdin", async () => {
+    const lines: string[] = [];
+    const d = spawnDaemon("sh", ["-c", 'while read -r l; do echo "got $l"; done'], {
+      stdin: "pipe",
+      onLine: (l) => lines.push(l),
+    });
+    d.write?.("one\ntwo\n");
+    while (lines.length < 2) await new Promise((r) => setTimeout(r, 20));
+    expect(lines).toEqual(["got one", "got two"]);
+    await d.stop(2000);
+    expect(alive(d.pid)).toBe(false);
+    // Writing to a program that is gone does not throw (its end is in `exited`).
+    expect(() => d.write?.("three\n")).not.toThrow();
+  });
 });
