@@ -54,6 +54,8 @@ export interface SwarmEngine {
     advertiseAddr: string;
     dataPathAddr?: string;
   }): Promise<void>;
+  /** `POST /swarm/leave`; `force` also for a manager (the agent only leaves a join that failed). */
+  swarmLeave(force?: boolean): Promise<void>;
   swarmInspect(): Promise<{ ID: string; JoinTokens: { Worker: Revealable; Manager: Revealable } }>;
   nodeList(): Promise<EngineNode[]>;
   modifyNode(id: string, change: (spec: EngineNode["Spec"]) => EngineNode["Spec"]): Promise<unknown>;

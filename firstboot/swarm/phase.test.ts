@@ -34,7 +34,7 @@ function spec(nodes: number): ClusterSpec {
 }
 
 /** An Engine whose swarm state the test sets; records init/join calls. */
-function fakeEngine(initial: "inactive" | "active") {
+function fakeEngine(initial: "inactive" | "active" | "error") {
   const calls: string[] = [];
   let local = initial;
   const info = (): EngineInfo => ({
@@ -43,7 +43,7 @@ function fakeEngine(initial: "inactive" | "active") {
       NodeAddr: "198.18.0.11",
       LocalNodeState: local,
       ControlAvailable: local === "active",
-      Error: "",
+      Error: local === "error" ? "manager stopped: can't initialize raft node" : "",
       RemoteManagers: local === "active" ? [{ NodeID: "node-id-1", Addr: "198.18.0.11:2377" }] : null,
       ...(local === "active" ? { Cluster: { ID: "cluster-1" } } : {}),
     },
@@ -56,6 +56,10 @@ function fakeEngine(initial: "inactive" | "active") {
       return "node-id-1";
     },
     swarmJoin: async () => void calls.push("join"),
+    swarmLeave: async () => {
+      calls.push("leave");
+      local = "inactive";
+    },
     swarmInspect: async () => ({
       ID: "cluster-1",
       JoinTokens: { Worker: { reveal: () => "w" }, Manager: { reveal: () => "m" } },
@@ -228,5 +232,28 @@ describe("SwarmPhase", () => {
       /is not a swarm manager \(not-manager\)/,
     );
     await expect(phase.handleJoin(ctx, { role: "manager" })).rejects.toThrow(/needs node and role/);
+  });
+
+  it("leaves a join that failed (Docker's state 'error', never a member) so the next round joins again", async () => {
+    const { engine, calls } = fakeEngine("error");
+    const ctx = await context(spec(3));
+    const phase = new SwarmPhase(engine, { managerGraceMs: 60_000 });
+    const r = await phase.converge(ctx);
+    expect(r).toEqual({ status: "waiting", reason: expect.stringContaining("a swarm join failed") });
+    expect(calls).toEqual(["leave"]);
+    // Next round: outside any swarm, bootstrapping again (alone here: waits for promises).
+    expect((await phase.converge(ctx)).status).toBe("waiting");
+    expect(calls).toEqual(["leave"]);
+  });
+
+  it("never leaves on its own when the journal says this node was a member", async () => {
+    const { engine, calls } = fakeEngine("error");
+    const ctx = await context(spec(3));
+    await ctx.state.update((s) => {
+      s.swarm = { clusterId: "cluster-1", nodeId: "node-id-1", role: "manager" };
+    });
+    const r = await new SwarmPhase(engine, { managerGraceMs: 60_000 }).converge(ctx);
+    expect(r).toEqual({ status: "waiting", reason: expect.stringContaining("swarm state error") });
+    expect(calls).toEqual([]);
   });
 });

@@ -65,6 +65,7 @@ export class SwarmPhase implements Phase {
       return { status: "done", detail: `${facts.role} in swarm ${facts.clusterId.slice(0, 12)}` };
     }
     if (local === "pending") return { status: "waiting", reason: "Docker is joining the swarm" };
+    if (local === "error" && ctx.state.get().swarm === undefined) return this.leaveFailedJoin(ctx, info);
     if (local === "error" || local === "locked")
       return { status: "waiting", reason: `Docker reports swarm state ${local}: ${info.Swarm.Error}` };
     this.leader = false;
@@ -336,6 +337,19 @@ export class SwarmPhase implements Phase {
       status: "waiting",
       reason: `swarm ${swarm.clusterId.slice(0, 12)} exists but no manager gave a join token (${errors.join("; ") || "no manager reachable"})`,
     };
+  }
+
+  /**
+   * A manager join that never completed leaves Docker in state "error" ("manager stopped:
+   * can't initialize raft node"), and Docker does not try again by itself. Seen under
+   * QEMU/TCG: the leader checks the newcomer's raft port within a few seconds and a busy
+   * node misses that. This node never was a member (the journal has no swarm), so there
+   * is nothing to lose: leave, and the next round asks for a join token again.
+   */
+  private async leaveFailedJoin(ctx: PhaseContext, info: EngineInfo): Promise<PhaseOutcome> {
+    ctx.log.warn(`the swarm join did not complete (${info.Swarm.Error}); leaving it to join again`);
+    await this.engine.swarmLeave(true);
+    return { status: "waiting", reason: `a swarm join failed (${info.Swarm.Error}); asking again` };
   }
 
   private async heal(ctx: PhaseContext, info: EngineInfo): Promise<void> {
