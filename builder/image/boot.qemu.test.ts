@@ -103,6 +103,8 @@ async function bootAndProbe(firmware: Firmware) {
     // ready); started, it brings the image loader, which loaded both baked images.
     expect(f.docker_at_boot).toBe("inactive disabled");
     expect(f.docker_enabled).toBe("enabled");
+    // the runtime's daemons outweigh the rest of a busy node (the image's drop-ins)
+    expect(f.runtime_cpu_weight).toBe("1000 1000");
     expect(f.loader).toBe("active success");
     expect(f.images).toContain("swarmforge/backend:latest");
     expect(f.images).toContain("swarmforge/ingress-offline:latest");

@@ -20,6 +20,7 @@ export const PROBE_KEYS = [
   "images",
   "docker_at_boot",
   "docker_enabled",
+  "runtime_cpu_weight",
   "loader",
   "firmware",
   "mgr_pyc_missing",
@@ -62,6 +63,7 @@ fact host_keys "$(ls /etc/ssh/ssh_host_*_key 2>/dev/null | wc -l)"
 fact images "$(docker image ls --format '{{.Repository}}:{{.Tag}}' 2>&1 | sort | tr '\\n' ' ')"
 fact docker_at_boot "$docker_at_boot"
 fact docker_enabled "$docker_enabled"
+fact runtime_cpu_weight "$(cat /sys/fs/cgroup/system.slice/docker.service/cpu.weight) $(cat /sys/fs/cgroup/system.slice/containerd.service/cpu.weight)"
 fact loader "$(systemctl is-active swarmforge-load-images.service) $(systemctl show -p Result --value swarmforge-load-images.service)"
 fact firmware "$([ -d /sys/firmware/efi ] && echo uefi || echo bios)"
 fact mgr_pyc_missing "$(python3 -c 'import importlib.util as u, os, pathlib; s = [str(p) for p in pathlib.Path("/usr/share/ceph/mgr").rglob("*.py")]; print(f"{sum(not os.path.exists(u.cache_from_source(p)) for p in s)}/{len(s)}")' 2>&1)"
