@@ -59,7 +59,9 @@ describe("MonSession", () => {
 
   it("gives up on a helper that stops answering and starts a new one for the next batch", async () => {
     const s = session(1_500);
-    await expect(s.send([{ prefix: "hang" }], 0)).rejects.toThrow(/no answer from the monitor session in 2 s/);
+    await expect(s.send([{ prefix: "hang" }], 0)).rejects.toThrow(
+      /no answer from the monitor session in 2 s/,
+    );
     expect(text(await s.send([{ prefix: "after" }], 0))).toEqual(["after"]);
     expect(started).toHaveLength(2);
     await started[0]!.exited;

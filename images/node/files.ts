@@ -93,7 +93,8 @@ done
 const runtimeWeight = (unit: string): OverlayFile => ({
   path: `/etc/systemd/system/${unit}.d/50-swarmforge-cpu.conf`,
   mode: 0o644,
-  content: "# swarmforge: the swarm's control plane answers in time on a busy node.\n[Service]\nCPUWeight=1000\n",
+  content:
+    "# swarmforge: the swarm's control plane answers in time on a busy node.\n[Service]\nCPUWeight=1000\n",
 });
 
 /** Every overlay file of the node image. */
