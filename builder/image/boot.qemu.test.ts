@@ -100,12 +100,14 @@ async function bootAndProbe(firmware: Firmware) {
     expect(f.machine_id).toMatch(/^[0-9a-f]{32}$/);
     expect(Number(f.host_keys)).toBeGreaterThanOrEqual(2);
     // Docker is neither running nor enabled at boot (the agent starts it once storage is
-    // ready); started, it brings the image loader, which loaded both baked images.
+    // ready); started, it brings the image loader, which finds both baked images already in
+    // the image store the build baked: nothing is loaded at boot.
     expect(f.docker_at_boot).toBe("inactive disabled");
     expect(f.docker_enabled).toBe("enabled");
     // the runtime's daemons outweigh the rest of a busy node (the image's drop-ins)
     expect(f.runtime_cpu_weight).toBe("1000 1000");
     expect(f.loader).toBe("active success");
+    expect(f.loader_lines).toBe("2 already, 0 loaded");
     expect(f.images).toContain("swarmforge/backend:latest");
     expect(f.images).toContain("swarmforge/ingress-offline:latest");
   } catch (e) {

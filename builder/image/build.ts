@@ -26,8 +26,15 @@ import {
   packagesHash,
   sha256File,
 } from "./manifest.ts";
+import { bakeDockerStore } from "./oci/docker-store.ts";
 import { archiveFileName, buildContainerImage } from "./oci/from-debs.ts";
-import { applyOverlay, type ContainerArchive, findKernelVersion, renderOverlay } from "./overlay.ts";
+import {
+  applyOverlay,
+  type ContainerArchive,
+  findKernelVersion,
+  IMAGES_DIR,
+  renderOverlay,
+} from "./overlay.ts";
 import { type BuildPlan, planBuild, planRootfsKey, type StageId } from "./plan.ts";
 import { precompilePython } from "./pycompile.ts";
 import { buildRootfs } from "./rootfs.ts";
@@ -190,6 +197,15 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
       });
       await applyOverlay(root, ops, mtime);
       await precompilePython(root, undefined, sig.signal);
+    },
+    "docker-store": async (update) => {
+      const images = Object.entries(archives).map(([file, a]) => ({
+        archive: join(root, IMAGES_DIR, file),
+        imageId: a.imageId,
+        tags: a.tags,
+      }));
+      if (images.length === 0) return update("no container images");
+      await bakeDockerStore({ root, images, ...sig, onStep: update });
     },
     disk: async (update) => {
       await assembleDisk({

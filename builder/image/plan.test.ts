@@ -20,6 +20,7 @@ describe("build plan", () => {
       "stage",
       "containers",
       "overlay",
+      "docker-store",
       "disk",
       "qcow2",
       "manifest",

@@ -14,6 +14,7 @@ export type StageId =
   | "stage"
   | "containers"
   | "overlay"
+  | "docker-store"
   | "disk"
   | "qcow2"
   | "manifest"
@@ -68,6 +69,7 @@ export function planBuild(input: PlanInput): BuildPlan {
       id: "overlay",
       title: `Overlay: units, config, agent, images${input.bakeSpec ? ", baked cluster spec" : ""}`,
     },
+    { id: "docker-store", title: "Docker image store: the container images loaded into /var/lib/docker" },
     { id: "disk", title: "Disk: GPT, ESP, ext4 root, GRUB for BIOS and UEFI" },
     { id: "qcow2", title: "Convert to compressed qcow2 (zstd), checksum the raw" },
     { id: "manifest", title: "Manifest: checksums and package versions" },

@@ -12,47 +12,48 @@ import { ingressOfflineImage } from "../../../images/containers/ingress-offline.
 import { nodeRecipe } from "../../../images/node/recipe.ts";
 import { type Daemon, run, spawnDaemon } from "../../../lib/subprocess/index.ts";
 import { waitFor } from "../../../lib/wait.ts";
+import { bakeDockerStore, KEPT_STORE_DIRS, type StoreImage } from "./docker-store.ts";
 import { archiveFileName, buildContainerImage } from "./from-debs.ts";
 
 let dir = "";
-let daemon: Daemon | undefined;
-const log: string[] = [];
-const docker = (args: string[], input?: string) =>
-  run("docker", ["--host", `unix://${dir}/docker.sock`, ...args], {
+const daemons: Daemon[] = [];
+const docker = (args: string[], input?: string, sock = `${dir}/docker.sock`) =>
+  run("docker", ["--host", `unix://${sock}`, ...args], {
     timeoutMs: 120_000,
     ...(input ? { input } : {}),
   });
 
-beforeAll(async () => {
-  // short path: dockerd's and containerd's unix sockets live under it
-  dir = await mkdtemp("/tmp/sfdl-");
-  const debs = join(dir, "debs");
-  await mkdir(debs);
-  // the same packages the image build fetches, through the host's apt
-  await run("apt-get", ["download", ...nodeRecipe.rootfs.containerDebs], { cwd: debs, timeoutMs: 300_000 });
-  await writeFile(join(dir, "daemon.json"), "{}\n");
-  daemon = spawnDaemon(
+/** A private dockerd on `dataRoot`, answering on `<sockDir>/docker.sock` (no network at all). */
+async function startDockerd(dataRoot: string, sockDir: string): Promise<void> {
+  const log: string[] = [];
+  await mkdir(sockDir, { recursive: true });
+  await writeFile(join(sockDir, "daemon.json"), "{}\n");
+  const d = spawnDaemon(
     "dockerd",
     [
-      `--config-file=${dir}/daemon.json`,
-      `--data-root=${dir}/data`,
-      `--exec-root=${dir}/exec`,
-      `--pidfile=${dir}/docker.pid`,
-      `--host=unix://${dir}/docker.sock`,
+      `--config-file=${sockDir}/daemon.json`,
+      `--data-root=${dataRoot}`,
+      `--exec-root=${sockDir}/exec`,
+      `--pidfile=${sockDir}/docker.pid`,
+      `--host=unix://${sockDir}/docker.sock`,
       "--bridge=none",
       "--iptables=false",
       "--ip6tables=false",
     ],
     { onLine: (l) => log.push(l) },
   );
-  const d = daemon;
+  daemons.push(d);
   let exited = false;
   void d.exited.then(() => {
     exited = true;
   });
   await waitFor(
     async () => {
-      const r = await docker(["version", "--format", "{{.Server.Version}}"]).catch((e: Error) => e);
+      const r = await docker(
+        ["version", "--format", "{{.Server.Version}}"],
+        undefined,
+        `${sockDir}/docker.sock`,
+      ).catch((e: Error) => e);
       return r instanceof Error
         ? { ok: false, saw: r.message.split("\n")[0] ?? "" }
         : { ok: true, value: r.stdout };
@@ -64,10 +65,20 @@ beforeAll(async () => {
       abortIf: () => (exited ? `dockerd exited:\n${log.slice(-10).join("\n")}` : undefined),
     },
   );
+}
+
+beforeAll(async () => {
+  // short path: dockerd's and containerd's unix sockets live under it
+  dir = await mkdtemp("/tmp/sfdl-");
+  const debs = join(dir, "debs");
+  await mkdir(debs);
+  // the same packages the image build fetches, through the host's apt
+  await run("apt-get", ["download", ...nodeRecipe.rootfs.containerDebs], { cwd: debs, timeoutMs: 300_000 });
+  await startDockerd(`${dir}/data`, dir);
 }, 600_000);
 
 afterAll(async () => {
-  await daemon?.stop(20_000);
+  for (const d of daemons) await d.stop(20_000);
   // overlay2 mounts go when dockerd stops; anything left would make rm fail loudly
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -134,5 +145,49 @@ describe("container images from Debian packages", () => {
     );
     await docker(["rm", cid]);
     expect(bundle.stdoutBytes?.length ?? 0).toBeGreaterThan(100_000);
+  });
+
+  it("a store baked at build time serves another dockerd with no docker load", async () => {
+    const root = join(dir, "root");
+    const images: StoreImage[] = [];
+    for (const recipe of [backendImage, ingressOfflineImage]) {
+      const a = await buildContainerImage(recipe, {
+        debsDir: join(dir, "debs"),
+        rootfsDir: "/",
+        mtime: new Date(1_735_689_600_000),
+      });
+      const archive = join(dir, `baked-${archiveFileName(recipe)}`);
+      await writeFile(archive, a.bytes);
+      images.push({ archive, imageId: a.imageId, tags: recipe.tags });
+    }
+    await bakeDockerStore({ root, images });
+    // only the image store ships: no network IDs, containerd state or volume database
+    expect((await readdir(join(root, "var/lib/docker"))).sort()).toEqual([...KEPT_STORE_DIRS].sort());
+    // a node's Docker, started on that store, has both images under their IDs and runs them
+    await startDockerd(join(root, "var/lib/docker"), join(dir, "node"));
+    const sock = join(dir, "node/docker.sock");
+    for (const img of images) {
+      const id = (await docker(["image", "inspect", "--format", "{{.Id}}", img.tags[0]!], undefined, sock))
+        .stdout;
+      expect(id.trim()).toBe(img.imageId);
+    }
+    const r = await docker(
+      [
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--hostname",
+        "baked-1",
+        "--entrypoint",
+        "/bin/sh",
+        backendImage.tags[0]!,
+        "-c",
+        "backend & sleep 1; wget -q -O - http://127.0.0.1:8080/",
+      ],
+      undefined,
+      sock,
+    );
+    expect(r.stdout).toContain("served by baked-1");
   });
 });

@@ -22,6 +22,7 @@ export const PROBE_KEYS = [
   "docker_enabled",
   "runtime_cpu_weight",
   "loader",
+  "loader_lines",
   "firmware",
   "mgr_pyc_missing",
 ] as const;
@@ -65,6 +66,7 @@ fact docker_at_boot "$docker_at_boot"
 fact docker_enabled "$docker_enabled"
 fact runtime_cpu_weight "$(cat /sys/fs/cgroup/system.slice/docker.service/cpu.weight) $(cat /sys/fs/cgroup/system.slice/containerd.service/cpu.weight)"
 fact loader "$(systemctl is-active swarmforge-load-images.service) $(systemctl show -p Result --value swarmforge-load-images.service)"
+fact loader_lines "$(journalctl -b -o cat -u swarmforge-load-images.service | grep -c '^already loaded: ') already, $(journalctl -b -o cat -u swarmforge-load-images.service | grep -c '^loading ') loaded"
 fact firmware "$([ -d /sys/firmware/efi ] && echo uefi || echo bios)"
 fact mgr_pyc_missing "$(python3 -c 'import importlib.util as u, os, pathlib; s = [str(p) for p in pathlib.Path("/usr/share/ceph/mgr").rglob("*.py")]; print(f"{sum(not os.path.exists(u.cache_from_source(p)) for p in s)}/{len(s)}")' 2>&1)"
 echo SFPROBE-END > $out
