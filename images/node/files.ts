@@ -53,7 +53,7 @@ const sshd: OverlayFile = {
 
 /**
  * Loads the baked container images. Runs at every boot, so a wiped /var/lib/docker gets
- * them back, but skips an archive whose tags already name its image ID (the `.id` file
+ * them back (the build bakes the store, so a fresh node has them already), but skips an archive whose tags already name its image ID (the `.id` file
  * beside it): `docker load` re-reads and re-hashes the whole archive, 2.5 minutes on a
  * node under QEMU/TCG.
  */

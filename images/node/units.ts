@@ -37,7 +37,9 @@ WantedBy=cloud-init.target
 
 /**
  * Loads the container images baked under /usr/share/swarmforge/images into docker, so
- * stacks deploy with no registry reachable. Wanted by docker.service: it runs whenever
+ * stacks deploy with no registry reachable. The build already baked them into
+ * /var/lib/docker (builder/image/oci/docker-store.ts), so this only does work when that
+ * store was wiped or replaced. Wanted by docker.service: it runs whenever
  * Docker starts (the agent starts it at first boot). The agent does not wait for it; its
  * ingress phase deploys only once the images are there.
  */
