@@ -115,6 +115,25 @@ describe("planHealing", () => {
     ).toEqual([]);
   });
 
+  it("removes the entry of a manager join that never completed, after the grace period", () => {
+    // what a refused manager join leaves: a manager by spec, never reported, no raft status
+    const stillborn: EngineNode = {
+      ...node("g1", { role: "manager", state: "down" }),
+      Description: { Hostname: "" },
+    };
+    delete stillborn.ManagerStatus;
+    const m2 = node("m2", { role: "manager", name: "node2" });
+    const nodes = [m1, m2, stillborn];
+    expect(membership(base(nodes, { downSince: new Map([["g1", 90_000]]) }))).toEqual([]);
+    expect(membership(base(nodes, { downSince: new Map([["g1", 10_000]]) }))).toEqual([
+      { kind: "remove", nodeId: "g1", why: "unnamed (g1) is left from a join that never completed" },
+    ]);
+    // a dead node that did run (it reported a host name) is not taken for one
+    expect(
+      membership(base([m1, m2, node("w9", { state: "down" })], { downSince: new Map([["w9", 10_000]]) })),
+    ).toEqual([]);
+  });
+
   it("never demotes a manager when that would lose quorum", () => {
     // 3 managers, 2 unreachable: the survivor has no quorum; nothing may shrink raft.
     const d2 = node("m2", { role: "manager", state: "down", reach: "unreachable", name: "node2" });

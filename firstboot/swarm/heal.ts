@@ -1,6 +1,6 @@
 /**
  * Healing the swarm (pure planning): label nodes with their spec names, remove entries
- * of nodes that were replaced, promote a worker when a manager has been gone longer than
+ * of joins that never completed and of nodes that were replaced, promote a worker when a manager has been gone longer than
  * the grace period, demote dead managers once enough live ones exist. Only the leader
  * runs the plan, one membership change per round, never one that loses raft quorum.
  */
@@ -79,6 +79,20 @@ function planMembership(i: HealInput): HealAction | undefined {
     const liveAfter = live.length - (reachable(n) ? 1 : 0);
     return membersAfter > 0 && liveAfter >= Math.floor(membersAfter / 2) + 1;
   };
+
+  // 0. Entries of joins that never completed: a manager join refused by the leader's raft
+  //    check (seen under QEMU/TCG) leaves a node entry that never reported a host name and
+  //    never became a raft member; the node that asked leaves and asks again under a new
+  //    ID. Nothing runs there and raft does not count it, so it goes without a demotion.
+  const stillborn = i.nodes.find(
+    (n) => !ready(n) && !n.Description?.Hostname && n.ManagerStatus === undefined && deadLong(n),
+  );
+  if (stillborn)
+    return {
+      kind: "remove",
+      nodeId: stillborn.ID,
+      why: `${describe(stillborn)} is left from a join that never completed`,
+    };
 
   // 1. Entries replaced by a node that joined with empty state (same name, or the cluster is
   //    back to full size without them): demote first, then remove.
