@@ -111,8 +111,9 @@ describe("Ceph cluster from the agent's functions (3 namespaces, loop-device OSD
       log(`measured: formation to HEALTH_OK ${Date.now() - t0} ms`);
       expect(s.monitors.quorum.sort()).toEqual(["node1", "node2", "node3"]);
       expect(s.mgrAvailable).toBe(true);
-      // A mgr beside every monitor: the first manager's formed the cluster, the other two
-      // started after their node's /var/data and stand by.
+      // A mgr beside every monitor: the last manager's formed the cluster (the first one
+      // already leads the monitors), the other two started after their node's /var/data
+      // and stand by.
       const mgrs = await waitFor(
         async () => {
           const d = await cephJson<{ active_name: string; standbys: { name: string }[] }>(deps, [
@@ -124,8 +125,8 @@ describe("Ceph cluster from the agent's functions (3 namespaces, loop-device OSD
         },
         { what: "two standby mgrs", timeoutMs: 90_000, intervalMs: 2000 },
       );
-      expect(mgrs.active_name).toBe("node1");
-      expect(mgrs.standbys.map((m) => m.name).sort()).toEqual(["node2", "node3"]);
+      expect(mgrs.active_name).toBe("node3");
+      expect(mgrs.standbys.map((m) => m.name).sort()).toEqual(["node1", "node2"]);
       expect(s.mds.active).toBe(1);
       expect(s.mds.standby).toBe(2);
       expect(s.clockSkew.map((c) => c.mon).sort()).toEqual(["node1", "node2", "node3"]);

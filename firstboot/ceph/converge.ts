@@ -1,7 +1,7 @@
 /**
- * One node's Ceph, converged in order: files -> monitor -> quorum -> mgr (first manager
+ * One node's Ceph, converged in order: files -> monitor -> quorum -> mgr (last manager
  * only) -> OSDs -> MDS -> file system -> client key -> /var/data -> mgr (the other
- * managers) -> removal of dead members. Every step
+ * managers, when the caller allows) -> removal of dead members. Every step
  * checks the real state first, so this runs every reconcile round and after reboots
  * without recreating anything. The agent core's Ceph phase calls it. A disk refused by
  * the disk-safety rules is thrown as a UserError at the very end.
@@ -27,6 +27,12 @@ export interface ConvergeOptions {
   quorumTimeoutMs?: number;
   /** Mounts /var/data (nodes: ensureDataMount); tests without a kernel client pass their own. */
   mount?: () => Promise<{ mounted: boolean }>;
+  /**
+   * Whether a manager other than the forming one may start its (standby) mgr now (default
+   * true). The agent holds it back until the node has joined the swarm: a mgr's start is
+   * minutes of CPU on a small or emulated node, and a swarm join has seconds-long deadlines.
+   */
+  standbyMgr?: boolean;
   signal?: AbortSignal;
 }
 
@@ -60,11 +66,14 @@ export async function convergeCephNode(
   } catch (e) {
     return { status: "waiting", reason: e instanceof Error ? e.message : String(e) };
   }
-  // One mgr is enough to form: the first manager's starts now, the others once /var/data
+  // One mgr is enough to form: the last manager's starts now, the others once /var/data
   // is mounted here. Every mgr imports each of its Python modules at start, 6 minutes of
   // CPU on a 1-vCPU VM under TCG, which the standbys spent while this node's OSD was made.
-  const firstManager = managerNodes(i.spec)[0]?.name === i.node.name;
-  if (firstManager) await ensureMgr(deps, i);
+  // The last manager, not the first: the first already makes the cluster's keys and
+  // monmap, leads the monitors (lowest address) and creates the swarm; with the active
+  // mgr too, its OSD took 7 minutes in a 3-VM TCG run (qemu-tests/README.md, run L).
+  const formingMgr = managerNodes(i.spec).at(-1)?.name === i.node.name;
+  if (formingMgr) await ensureMgr(deps, i);
   // A refused disk must not keep the node from its other disks, its daemons or
   // /var/data: it is reported (thrown) once everything else is in place.
   const osds = await ensureOsds(deps, i, false);
@@ -77,7 +86,7 @@ export async function convergeCephNode(
     const m = await o.mount();
     if (!m.mounted) return { status: "waiting", reason: "/var/data is not mounted yet" };
   }
-  if (manager && !firstManager) await ensureMgr(deps, i);
+  if (manager && !formingMgr && o.standbyMgr !== false) await ensureMgr(deps, i);
   // What this node's disks hold now: its OSDs that no disk holds any more are stale.
   const localUuids = osds.flatMap((o) => o.osdUuids);
   const removal = planRemoval({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CephBootstrapMaterial } from "./material.ts";
-import { type MaterialContext, obtainMaterial } from "./phase.ts";
+import { type MaterialContext, obtainMaterial, STANDBY_MGR_AFTER_MS, standbyMgrMayStart } from "./phase.ts";
 import { testSpec } from "./test-spec.ts";
 
 const spec = testSpec(3);
@@ -94,5 +94,19 @@ describe("who makes the Ceph material", () => {
       waiting: "waiting for the Ceph keys and monmap from node1 (the creator) or any member",
     });
     expect(w.created()).toBe(0);
+  });
+});
+
+describe("standby mgr start", () => {
+  it("waits for the swarm join, at most ten minutes after the mount", () => {
+    expect(standbyMgrMayStart({ inSwarm: false, now: 5_000_000 })).toBe(false);
+    expect(standbyMgrMayStart({ inSwarm: false, mountedAt: 1_000_000, now: 1_000_000 + 9 * 60_000 })).toBe(
+      false,
+    );
+    expect(standbyMgrMayStart({ inSwarm: true, mountedAt: 1_000_000, now: 1_000_000 })).toBe(true);
+    expect(standbyMgrMayStart({ inSwarm: true, now: 0 })).toBe(true);
+    expect(
+      standbyMgrMayStart({ inSwarm: false, mountedAt: 1_000_000, now: 1_000_000 + STANDBY_MGR_AFTER_MS }),
+    ).toBe(true);
   });
 });

@@ -26,6 +26,18 @@ import { managerNodes, usesCeph } from "./topology.ts";
 /** How often the Ceph part of the node's status is asked again (it is seconds of CPU). */
 const STATUS_EVERY_MS = 60_000;
 
+/** The longest a manager's standby mgr waits for the node's swarm join after the mount. */
+export const STANDBY_MGR_AFTER_MS = 10 * 60_000;
+
+/**
+ * Whether a manager's standby mgr may start: once the node is in the swarm (its journal
+ * says so, also after a reboot), or {@link STANDBY_MGR_AFTER_MS} after the agent first saw
+ * /var/data mounted.
+ */
+export function standbyMgrMayStart(i: { inSwarm: boolean; mountedAt?: number; now: number }): boolean {
+  return i.inSwarm || (i.mountedAt !== undefined && i.now - i.mountedAt >= STANDBY_MGR_AFTER_MS);
+}
+
 /** The peer route other agents call for the material: `POST /v1/ceph/material`. */
 export const MATERIAL_ROUTE = "material";
 const MATERIAL_PATH = `/v1/ceph/${MATERIAL_ROUTE}`;
@@ -61,6 +73,8 @@ export class CephPhase implements Phase {
   };
 
   private lastFull: { at: number; detail: string } | undefined;
+  /** When this agent first saw /var/data mounted by a full converge. */
+  private mountedAt: number | undefined;
 
   constructor(private readonly o: CephPhaseOptions) {}
 
@@ -79,6 +93,14 @@ export class CephPhase implements Phase {
     const got = await this.material(ctx, deps);
     if ("waiting" in got) return { status: "waiting", reason: got.waiting };
     const material = got.material;
+    // A standby mgr's start (minutes of CPU on a small node) waits until this node has
+    // joined the swarm, whose joins have seconds-long deadlines; at most STANDBY_MGR_AFTER_MS
+    // after the mount, so a node whose Docker cannot start still gets its mgr.
+    const standbyMgr = standbyMgrMayStart({
+      inSwarm: ctx.state.get().swarm !== undefined,
+      ...(this.mountedAt !== undefined ? { mountedAt: this.mountedAt } : {}),
+      now: ctx.now(),
+    });
     const outcome = await convergeCephNode(
       deps,
       {
@@ -91,10 +113,14 @@ export class CephPhase implements Phase {
         quorumTimeoutMs: this.o.quorumTimeoutMs ?? 30_000,
         signal: ctx.signal,
         mount: () => ensureDataMount(deps.run, ctx.spec, deps.layout.secretPath),
+        standbyMgr,
       },
     );
     if (outcome.status === "waiting") return outcome;
-    const detail = `ceph ${material.fsid.slice(0, 8)}: ${outcome.osds.length} OSD disk(s), /var/data mounted`;
+    this.mountedAt ??= ctx.now();
+    const detail =
+      `ceph ${material.fsid.slice(0, 8)}: ${outcome.osds.length} OSD disk(s), /var/data mounted` +
+      (standbyMgr ? "" : "; this node's standby mgr starts once it is in the swarm");
     this.lastFull = { at: ctx.now(), detail };
     return { status: "done", detail };
   }
