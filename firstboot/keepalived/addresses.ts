@@ -37,6 +37,8 @@ export function interfaceWithAddress(
 /** Reads this host's (or, with `netns`, a namespace's) interfaces and addresses. */
 export async function readAddresses(opts: { netns?: string } = {}): Promise<InterfaceAddresses[]> {
   const args = [...(opts.netns ? ["-n", opts.netns] : []), "-j", "addr", "show"];
-  const r = await run("ip", args, { timeoutMs: 10_000 });
+  // A deadline against a hung program, not a performance bound: on a saturated 1-vCPU VM
+  // under TCG (3-VM run L) `ip -j addr show` took longer than 10 s and the VIP went unreported.
+  const r = await run("ip", args, { timeoutMs: 60_000 });
   return parseIpAddrJson(r.stdout);
 }
