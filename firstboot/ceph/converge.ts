@@ -29,7 +29,7 @@ export interface ConvergeOptions {
   mount?: () => Promise<{ mounted: boolean }>;
   /**
    * Whether a manager other than the forming one may start its (standby) mgr now (default
-   * true). The agent holds it back until the node has joined the swarm: a mgr's start is
+   * true). The agent holds it back until the swarm has its managers: a mgr's start is
    * minutes of CPU on a small or emulated node, and a swarm join has seconds-long deadlines.
    */
   standbyMgr?: boolean;

@@ -98,15 +98,15 @@ describe("who makes the Ceph material", () => {
 });
 
 describe("standby mgr start", () => {
-  it("waits for the swarm join, at most ten minutes after the mount", () => {
-    expect(standbyMgrMayStart({ inSwarm: false, now: 5_000_000 })).toBe(false);
-    expect(standbyMgrMayStart({ inSwarm: false, mountedAt: 1_000_000, now: 1_000_000 + 9 * 60_000 })).toBe(
-      false,
-    );
-    expect(standbyMgrMayStart({ inSwarm: true, mountedAt: 1_000_000, now: 1_000_000 })).toBe(true);
-    expect(standbyMgrMayStart({ inSwarm: true, now: 0 })).toBe(true);
+  it("waits until the swarm has its managers, at most twenty minutes after the mount", () => {
+    expect(standbyMgrMayStart({ swarmFormed: false, now: 5_000_000 })).toBe(false);
     expect(
-      standbyMgrMayStart({ inSwarm: false, mountedAt: 1_000_000, now: 1_000_000 + STANDBY_MGR_AFTER_MS }),
+      standbyMgrMayStart({ swarmFormed: false, mountedAt: 1_000_000, now: 1_000_000 + 19 * 60_000 }),
+    ).toBe(false);
+    expect(standbyMgrMayStart({ swarmFormed: true, mountedAt: 1_000_000, now: 1_000_000 })).toBe(true);
+    expect(standbyMgrMayStart({ swarmFormed: true, now: 0 })).toBe(true);
+    expect(
+      standbyMgrMayStart({ swarmFormed: false, mountedAt: 1_000_000, now: 1_000_000 + STANDBY_MGR_AFTER_MS }),
     ).toBe(true);
   });
 });

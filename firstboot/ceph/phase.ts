@@ -27,15 +27,15 @@ import { managerNodes, usesCeph } from "./topology.ts";
 const STATUS_EVERY_MS = 60_000;
 
 /** The longest a manager's standby mgr waits for the node's swarm join after the mount. */
-export const STANDBY_MGR_AFTER_MS = 10 * 60_000;
+export const STANDBY_MGR_AFTER_MS = 20 * 60_000;
 
 /**
- * Whether a manager's standby mgr may start: once the node is in the swarm (its journal
- * says so, also after a reboot), or {@link STANDBY_MGR_AFTER_MS} after the agent first saw
- * /var/data mounted.
+ * Whether a manager's standby mgr may start: once the node is in a swarm that has as many
+ * members as the spec has managers (its joins are over), or {@link STANDBY_MGR_AFTER_MS}
+ * after the agent first saw /var/data mounted.
  */
-export function standbyMgrMayStart(i: { inSwarm: boolean; mountedAt?: number; now: number }): boolean {
-  return i.inSwarm || (i.mountedAt !== undefined && i.now - i.mountedAt >= STANDBY_MGR_AFTER_MS);
+export function standbyMgrMayStart(i: { swarmFormed: boolean; mountedAt?: number; now: number }): boolean {
+  return i.swarmFormed || (i.mountedAt !== undefined && i.now - i.mountedAt >= STANDBY_MGR_AFTER_MS);
 }
 
 /** The peer route other agents call for the material: `POST /v1/ceph/material`. */
@@ -96,8 +96,14 @@ export class CephPhase implements Phase {
     // A standby mgr's start (minutes of CPU on a small node) waits until this node has
     // joined the swarm, whose joins have seconds-long deadlines; at most STANDBY_MGR_AFTER_MS
     // after the mount, so a node whose Docker cannot start still gets its mgr.
+    const joined = ctx.state.get().swarm;
+    const swarmPeers = joined
+      ? ctx.peers.reachable().filter((p) => p.status.swarm?.clusterId === joined.clusterId).length
+      : 0;
     const standbyMgr = standbyMgrMayStart({
-      inSwarm: ctx.state.get().swarm !== undefined,
+      // in the swarm with as many members as the spec has managers: the creator is in it
+      // first and answers everyone's joins, so its mgr waits for them too
+      swarmFormed: joined !== undefined && 1 + swarmPeers >= managerNodes(ctx.spec).length,
       ...(this.mountedAt !== undefined ? { mountedAt: this.mountedAt } : {}),
       now: ctx.now(),
     });
