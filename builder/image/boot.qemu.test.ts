@@ -104,6 +104,8 @@ async function bootAndProbe(firmware: Firmware) {
     // the image store the build baked: nothing is loaded at boot.
     expect(f.docker_at_boot).toBe("inactive disabled");
     expect(f.docker_enabled).toBe("enabled");
+    // the runtime's daemons outweigh the rest of a busy node (the image's drop-ins)
+    expect(f.runtime_cpu_weight).toBe("1000 1000");
     expect(f.loader).toBe("active success");
     expect(f.loader_lines).toBe("2 already, 0 loaded");
     expect(f.images).toContain("swarmforge/backend:latest");
