@@ -21,7 +21,7 @@ import { type CephDeps, nodeCephDeps } from "./deps.ts";
 import { nodeLayout } from "./layout.ts";
 import { type CephBootstrapMaterial, createBootstrapMaterial, parseBootstrapMaterial } from "./material.ts";
 import { type CephStatus, collectCephStatus, collectMountState, type MountState } from "./status.ts";
-import { managerNodes, usesCeph } from "./topology.ts";
+import { isMonitorNode, managerNodes, usesCeph } from "./topology.ts";
 
 /** How often the Ceph part of the node's status is asked again (it is seconds of CPU). */
 const STATUS_EVERY_MS = 60_000;
@@ -93,9 +93,10 @@ export class CephPhase implements Phase {
     const got = await this.material(ctx, deps);
     if ("waiting" in got) return { status: "waiting", reason: got.waiting };
     const material = got.material;
-    // A standby mgr's start (minutes of CPU on a small node) waits until this node has
-    // joined the swarm, whose joins have seconds-long deadlines; at most STANDBY_MGR_AFTER_MS
-    // after the mount, so a node whose Docker cannot start still gets its mgr.
+    // A standby mgr's start (minutes of CPU on a small node) waits until the swarm's joins,
+    // which have seconds-long deadlines, are over; at most STANDBY_MGR_AFTER_MS after the
+    // mount, so a node whose Docker cannot start still gets its mgr.
+    const managers = managerNodes(ctx.spec);
     const joined = ctx.state.get().swarm;
     const swarmPeers = joined
       ? ctx.peers.reachable().filter((p) => p.status.swarm?.clusterId === joined.clusterId).length
@@ -103,7 +104,7 @@ export class CephPhase implements Phase {
     const standbyMgr = standbyMgrMayStart({
       // in the swarm with as many members as the spec has managers: the creator is in it
       // first and answers everyone's joins, so its mgr waits for them too
-      swarmFormed: joined !== undefined && 1 + swarmPeers >= managerNodes(ctx.spec).length,
+      swarmFormed: joined !== undefined && 1 + swarmPeers >= managers.length,
       ...(this.mountedAt !== undefined ? { mountedAt: this.mountedAt } : {}),
       now: ctx.now(),
     });
@@ -126,7 +127,9 @@ export class CephPhase implements Phase {
     this.mountedAt ??= ctx.now();
     const detail =
       `ceph ${material.fsid.slice(0, 8)}: ${outcome.osds.length} OSD disk(s), /var/data mounted` +
-      (standbyMgr ? "" : "; this node's standby mgr starts once it is in the swarm");
+      (standbyMgr || !isMonitorNode(ctx.spec, ctx.node.name) || managers.at(-1)?.name === ctx.node.name
+        ? ""
+        : "; this node's standby mgr starts once the swarm has its managers");
     this.lastFull = { at: ctx.now(), detail };
     return { status: "done", detail };
   }
