@@ -14,7 +14,7 @@ import type { CephDeps } from "./deps.ts";
 import { monJson } from "./mon-client.ts";
 import { ensureOsds, type OsdOutcome, refusalError } from "./osds.ts";
 import { planRemoval, type RemovalPlan } from "./removal-plan.ts";
-import { isMonitorNode, managerNodes } from "./topology.ts";
+import { isFormingMgrNode, isMonitorNode } from "./topology.ts";
 
 /** What the converge did, or what it waits for. */
 export type CephConvergeOutcome =
@@ -69,10 +69,9 @@ export async function convergeCephNode(
   // One mgr is enough to form: the last manager's starts now, the others once /var/data
   // is mounted here. Every mgr imports each of its Python modules at start, 6 minutes of
   // CPU on a 1-vCPU VM under TCG, which the standbys spent while this node's OSD was made.
-  // The last manager, not the first: the first already makes the cluster's keys and
-  // monmap, leads the monitors (lowest address) and creates the swarm; with the active
-  // mgr too, its OSD took 7 minutes in a 3-VM TCG run (qemu-tests/README.md, run L).
-  const formingMgr = managerNodes(i.spec).at(-1)?.name === i.node.name;
+  // The last manager, not the first: with the active mgr beside everything else the
+  // first does, its OSD took 7 minutes in a 3-VM TCG run (qemu-tests/README.md, run L).
+  const formingMgr = isFormingMgrNode(i.spec, i.node.name);
   if (formingMgr) await ensureMgr(deps, i);
   // A refused disk must not keep the node from its other disks, its daemons or
   // /var/data: it is reported (thrown) once everything else is in place.

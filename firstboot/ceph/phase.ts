@@ -21,7 +21,7 @@ import { type CephDeps, nodeCephDeps } from "./deps.ts";
 import { nodeLayout } from "./layout.ts";
 import { type CephBootstrapMaterial, createBootstrapMaterial, parseBootstrapMaterial } from "./material.ts";
 import { type CephStatus, collectCephStatus, collectMountState, type MountState } from "./status.ts";
-import { isMonitorNode, managerNodes, usesCeph } from "./topology.ts";
+import { isFormingMgrNode, isMonitorNode, managerNodes, usesCeph } from "./topology.ts";
 
 /** How often the Ceph part of the node's status is asked again (it is seconds of CPU). */
 const STATUS_EVERY_MS = 60_000;
@@ -96,7 +96,7 @@ export class CephPhase implements Phase {
     // A standby mgr's start (minutes of CPU on a small node) waits until the swarm's joins,
     // which have seconds-long deadlines, are over; at most STANDBY_MGR_AFTER_MS after the
     // mount, so a node whose Docker cannot start still gets its mgr.
-    const managers = managerNodes(ctx.spec);
+    const managers = managerNodes(ctx.spec).length;
     const joined = ctx.state.get().swarm;
     const swarmPeers = joined
       ? ctx.peers.reachable().filter((p) => p.status.swarm?.clusterId === joined.clusterId).length
@@ -104,7 +104,7 @@ export class CephPhase implements Phase {
     const standbyMgr = standbyMgrMayStart({
       // in the swarm with as many members as the spec has managers: the creator is in it
       // first and answers everyone's joins, so its mgr waits for them too
-      swarmFormed: joined !== undefined && 1 + swarmPeers >= managers.length,
+      swarmFormed: joined !== undefined && 1 + swarmPeers >= managers,
       ...(this.mountedAt !== undefined ? { mountedAt: this.mountedAt } : {}),
       now: ctx.now(),
     });
@@ -127,7 +127,7 @@ export class CephPhase implements Phase {
     this.mountedAt ??= ctx.now();
     const detail =
       `ceph ${material.fsid.slice(0, 8)}: ${outcome.osds.length} OSD disk(s), /var/data mounted` +
-      (standbyMgr || !isMonitorNode(ctx.spec, ctx.node.name) || managers.at(-1)?.name === ctx.node.name
+      (standbyMgr || !isMonitorNode(ctx.spec, ctx.node.name) || isFormingMgrNode(ctx.spec, ctx.node.name)
         ? ""
         : "; this node's standby mgr starts once the swarm has its managers");
     this.lastFull = { at: ctx.now(), detail };

@@ -33,6 +33,15 @@ export function isMonitorNode(spec: ClusterSpec, nodeName: string): boolean {
   return managerNodes(spec).some((n) => n.name === nodeName);
 }
 
+/**
+ * The one mgr started while the cluster forms: the last manager's. The first manager
+ * already makes the cluster's keys and monmap, leads the monitors (lowest address) and
+ * creates the swarm; the other managers' standby mgrs start later (converge.ts).
+ */
+export function isFormingMgrNode(spec: ClusterSpec, nodeName: string): boolean {
+  return managerNodes(spec).at(-1)?.name === nodeName;
+}
+
 /** The monitors of the cluster, in spec order. */
 export function monitors(spec: ClusterSpec): MonitorAddress[] {
   return managerNodes(spec).map((n) => ({ name: n.name, address: n.address }));

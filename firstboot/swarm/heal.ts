@@ -1,8 +1,9 @@
 /**
  * Healing the swarm (pure planning): label nodes with their spec names, remove entries
- * of joins that never completed and of nodes that were replaced, promote a worker when a manager has been gone longer than
- * the grace period, demote dead managers once enough live ones exist. Only the leader
- * runs the plan, one membership change per round, never one that loses raft quorum.
+ * of joins that never completed and of nodes that were replaced, promote a worker when a
+ * manager has been gone longer than the grace period, demote dead managers once enough
+ * live ones exist. Only the leader runs the plan, one membership change per round,
+ * never one that loses raft quorum.
  */
 import type { EngineNode } from "./engine.ts";
 

@@ -10,62 +10,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendImage } from "../../../images/containers/backend.ts";
 import { ingressOfflineImage } from "../../../images/containers/ingress-offline.ts";
 import { nodeRecipe } from "../../../images/node/recipe.ts";
-import { type Daemon, run, spawnDaemon } from "../../../lib/subprocess/index.ts";
-import { waitFor } from "../../../lib/wait.ts";
-import { bakeDockerStore, KEPT_STORE_DIRS, type StoreImage } from "./docker-store.ts";
+import { run } from "../../../lib/subprocess/index.ts";
+import {
+  bakeDockerStore,
+  KEPT_STORE_DIRS,
+  type PrivateDockerd,
+  type StoreImage,
+  startPrivateDockerd,
+} from "./docker-store.ts";
 import { archiveFileName, buildContainerImage } from "./from-debs.ts";
 
 let dir = "";
-const daemons: Daemon[] = [];
-const docker = (args: string[], input?: string, sock = `${dir}/docker.sock`) =>
-  run("docker", ["--host", `unix://${sock}`, ...args], {
-    timeoutMs: 120_000,
-    ...(input ? { input } : {}),
-  });
-
-/** A private dockerd on `dataRoot`, answering on `<sockDir>/docker.sock` (no network at all). */
-async function startDockerd(dataRoot: string, sockDir: string): Promise<void> {
-  const log: string[] = [];
-  await mkdir(sockDir, { recursive: true });
-  await writeFile(join(sockDir, "daemon.json"), "{}\n");
-  const d = spawnDaemon(
-    "dockerd",
-    [
-      `--config-file=${sockDir}/daemon.json`,
-      `--data-root=${dataRoot}`,
-      `--exec-root=${sockDir}/exec`,
-      `--pidfile=${sockDir}/docker.pid`,
-      `--host=unix://${sockDir}/docker.sock`,
-      "--bridge=none",
-      "--iptables=false",
-      "--ip6tables=false",
-    ],
-    { onLine: (l) => log.push(l) },
-  );
-  daemons.push(d);
-  let exited = false;
-  void d.exited.then(() => {
-    exited = true;
-  });
-  await waitFor(
-    async () => {
-      const r = await docker(
-        ["version", "--format", "{{.Server.Version}}"],
-        undefined,
-        `${sockDir}/docker.sock`,
-      ).catch((e: Error) => e);
-      return r instanceof Error
-        ? { ok: false, saw: r.message.split("\n")[0] ?? "" }
-        : { ok: true, value: r.stdout };
-    },
-    {
-      what: "dockerd to answer",
-      timeoutMs: 60_000,
-      intervalMs: 500,
-      abortIf: () => (exited ? `dockerd exited:\n${log.slice(-10).join("\n")}` : undefined),
-    },
-  );
-}
+const daemons: PrivateDockerd[] = [];
+/** The `docker` client of the first dockerd (the one `docker load` fills here). */
+const docker = (args: string[]) => daemons[0]!.docker(args);
 
 beforeAll(async () => {
   // short path: dockerd's and containerd's unix sockets live under it
@@ -74,11 +32,11 @@ beforeAll(async () => {
   await mkdir(debs);
   // the same packages the image build fetches, through the host's apt
   await run("apt-get", ["download", ...nodeRecipe.rootfs.containerDebs], { cwd: debs, timeoutMs: 300_000 });
-  await startDockerd(`${dir}/data`, dir);
+  daemons.push(await startPrivateDockerd(`${dir}/data`, dir));
 }, 600_000);
 
 afterAll(async () => {
-  for (const d of daemons) await d.stop(20_000);
+  for (const d of daemons) await d.daemon.stop(20_000);
   // overlay2 mounts go when dockerd stops; anything left would make rm fail loudly
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -164,30 +122,25 @@ describe("container images from Debian packages", () => {
     // only the image store ships: no network IDs, containerd state or volume database
     expect((await readdir(join(root, "var/lib/docker"))).sort()).toEqual([...KEPT_STORE_DIRS].sort());
     // a node's Docker, started on that store, has both images under their IDs and runs them
-    await startDockerd(join(root, "var/lib/docker"), join(dir, "node"));
-    const sock = join(dir, "node/docker.sock");
+    const node = await startPrivateDockerd(join(root, "var/lib/docker"), join(dir, "node"));
+    daemons.push(node);
     for (const img of images) {
-      const id = (await docker(["image", "inspect", "--format", "{{.Id}}", img.tags[0]!], undefined, sock))
-        .stdout;
+      const id = (await node.docker(["image", "inspect", "--format", "{{.Id}}", img.tags[0]!])).stdout;
       expect(id.trim()).toBe(img.imageId);
     }
-    const r = await docker(
-      [
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        "--hostname",
-        "baked-1",
-        "--entrypoint",
-        "/bin/sh",
-        backendImage.tags[0]!,
-        "-c",
-        "backend & sleep 1; wget -q -O - http://127.0.0.1:8080/",
-      ],
-      undefined,
-      sock,
-    );
+    const r = await node.docker([
+      "run",
+      "--rm",
+      "--network",
+      "none",
+      "--hostname",
+      "baked-1",
+      "--entrypoint",
+      "/bin/sh",
+      backendImage.tags[0]!,
+      "-c",
+      "backend & sleep 1; wget -q -O - http://127.0.0.1:8080/",
+    ]);
     expect(r.stdout).toContain("served by baked-1");
   });
 });

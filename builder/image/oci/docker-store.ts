@@ -5,10 +5,10 @@
  * then starts Docker with its images already there: under QEMU/TCG the boot-time
  * `docker load` competed for CPU with the swarm's joins for many minutes (docs/image-build.md).
  */
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { UserError } from "../../../lib/errors.ts";
-import { type Daemon, hasCommand, run, spawnDaemon } from "../../../lib/subprocess/index.ts";
+import { type Daemon, hasCommand, type RunResult, run, spawnDaemon } from "../../../lib/subprocess/index.ts";
 import { waitFor } from "../../../lib/wait.ts";
 
 /** An archive to load and what Docker must report for it afterwards. */
@@ -51,50 +51,15 @@ export async function bakeDockerStore(opts: BakeStoreOptions): Promise<void> {
   const dataRoot = join(opts.root, "var/lib/docker");
   // a short path: dockerd's and containerd's unix sockets live under it
   const tmp = await mkdtemp("/tmp/sf-store-");
-  const sock = `unix://${tmp}/docker.sock`;
-  const log: string[] = [];
-  let daemon: Daemon | undefined;
+  let dockerd: PrivateDockerd | undefined;
   const sig = opts.signal ? { signal: opts.signal } : {};
-  const docker = (args: string[], timeoutMs = 120_000) =>
-    run("docker", ["--host", sock, ...args], { timeoutMs, ...sig });
   try {
-    await writeFile(join(tmp, "daemon.json"), "{}\n");
-    daemon = spawnDaemon(
-      "dockerd",
-      [
-        `--config-file=${tmp}/daemon.json`,
-        `--data-root=${dataRoot}`,
-        `--exec-root=${tmp}/exec`,
-        `--pidfile=${tmp}/docker.pid`,
-        `--host=${sock}`,
-        "--storage-driver=overlay2",
-        "--bridge=none",
-        "--iptables=false",
-        "--ip6tables=false",
-      ],
-      { onLine: (l) => log.push(l), ...sig },
-    );
-    let exited = false;
-    void daemon.exited.then(() => {
-      exited = true;
-    });
     opts.onStep?.("private dockerd");
-    await waitFor(
-      async () => {
-        const r = await docker(["version", "--format", "{{.Server.Version}}"], 10_000);
-        return { ok: true, value: r.stdout };
-      },
-      {
-        what: "the build's private dockerd to answer",
-        timeoutMs: 120_000,
-        intervalMs: 500,
-        ...sig,
-        abortIf: () => (exited ? `dockerd exited:\n${log.slice(-10).join("\n")}` : undefined),
-      },
-    );
+    dockerd = await startPrivateDockerd(dataRoot, tmp, sig);
+    const docker = dockerd.docker;
     for (const img of opts.images) {
       opts.onStep?.(`docker load ${img.tags.join(", ")}`);
-      await docker(["load", "--quiet", "--input", img.archive], 10 * 60_000);
+      await docker(["load", "--quiet", "--input", img.archive], { timeoutMs: 10 * 60_000 });
       for (const tag of img.tags) {
         const id = (await docker(["image", "inspect", "--format", "{{.Id}}", tag])).stdout.trim();
         if (id !== img.imageId)
@@ -102,11 +67,80 @@ export async function bakeDockerStore(opts: BakeStoreOptions): Promise<void> {
       }
     }
   } finally {
-    await daemon?.stop(30_000);
+    await dockerd?.daemon.stop(30_000);
     await rm(tmp, { recursive: true, force: true });
   }
   for (const name of await readdir(dataRoot)) {
     if (!(KEPT_STORE_DIRS as readonly string[]).includes(name))
       await rm(join(dataRoot, name), { recursive: true, force: true });
   }
+}
+
+/** A dockerd of our own: its process and a `docker` client bound to its socket. */
+export interface PrivateDockerd {
+  daemon: Daemon;
+  sock: string;
+  docker(args: string[], o?: { timeoutMs?: number; input?: string }): Promise<RunResult>;
+}
+
+/**
+ * Starts a dockerd on `dataRoot` whose sockets, pid file, exec root and config live in
+ * `dir` (keep it short: unix socket paths are limited), with no network at all (no
+ * bridge, no iptables) and the overlay2 driver a node's Docker uses; resolves once it
+ * answers, or fails with its last log lines if it exits first.
+ */
+export async function startPrivateDockerd(
+  dataRoot: string,
+  dir: string,
+  o: { signal?: AbortSignal } = {},
+): Promise<PrivateDockerd> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "daemon.json"), "{}\n");
+  const sock = `${dir}/docker.sock`;
+  const sig = o.signal ? { signal: o.signal } : {};
+  const log: string[] = [];
+  const daemon = spawnDaemon(
+    "dockerd",
+    [
+      `--config-file=${dir}/daemon.json`,
+      `--data-root=${dataRoot}`,
+      `--exec-root=${dir}/exec`,
+      `--pidfile=${dir}/docker.pid`,
+      `--host=unix://${sock}`,
+      "--storage-driver=overlay2",
+      "--bridge=none",
+      "--iptables=false",
+      "--ip6tables=false",
+    ],
+    { onLine: (l) => log.push(l), ...sig },
+  );
+  const docker: PrivateDockerd["docker"] = (args, c = {}) =>
+    run("docker", ["--host", `unix://${sock}`, ...args], {
+      timeoutMs: c.timeoutMs ?? 120_000,
+      ...(c.input ? { input: c.input } : {}),
+      ...sig,
+    });
+  let exited = false;
+  void daemon.exited.then(() => {
+    exited = true;
+  });
+  try {
+    await waitFor(
+      async () => {
+        const r = await docker(["version", "--format", "{{.Server.Version}}"], { timeoutMs: 10_000 });
+        return { ok: true, value: r.stdout };
+      },
+      {
+        what: "a private dockerd to answer",
+        timeoutMs: 120_000,
+        intervalMs: 500,
+        ...sig,
+        abortIf: () => (exited ? `dockerd exited:\n${log.slice(-10).join("\n")}` : undefined),
+      },
+    );
+  } catch (e) {
+    await daemon.stop(30_000);
+    throw e;
+  }
+  return { daemon, sock, docker };
 }
