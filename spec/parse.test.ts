@@ -110,6 +110,18 @@ describe("cluster spec parsing", () => {
       /ingress.oidc/,
     ],
     ["bad provider", specYaml((s) => (s.ingress.provider = "nginx")), "ingress.provider", /traefik/],
+    [
+      "admin source that is no address",
+      specYaml((s) => (s.agent.adminSources = ["laptop.lan"])),
+      "agent.adminSources[0]",
+      /192\.168\.1\.0\/24/,
+    ],
+    [
+      "admin subnet with a prefix past 32",
+      specYaml((s) => (s.agent.adminSources = ["192.168.1.0/24", "10.0.0.0/33"])),
+      "agent.adminSources[1]",
+      /prefix 0-32/,
+    ],
     ["bad MAC", specYaml((s) => (s.nodes[0].mac = "52-54-00-00-00-11")), "nodes[0].mac", /52:54:00/],
     [
       "OIDC without its secret",

@@ -17,6 +17,17 @@ export function checkRules(spec: ClusterSpec): SpecProblem[] {
   if (!subnet)
     add("network.subnet", spec.network.subnet, "is not a valid IPv4 subnet", "write it like 198.18.0.0/24");
 
+  spec.agent.adminSources.forEach((source, i) => {
+    const ok = source.includes("/") ? parseCidr(source) !== undefined : parseIpv4(source) !== undefined;
+    if (!ok)
+      add(
+        `agent.adminSources[${i}]`,
+        source,
+        "is not a valid IPv4 address or subnet",
+        "write it like 192.168.1.20 or 192.168.1.0/24 (each part 0-255, prefix 0-32)",
+      );
+  });
+
   const seenNames = new Map<string, number>();
   const seenAddrs = new Map<string, number>();
   const seenMacs = new Map<string, number>();

@@ -21,6 +21,12 @@ const ipv4 = z
 const cidr = z
   .string()
   .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "must be an IPv4 subnet like 198.18.0.0/24");
+const addressOrSubnet = z
+  .string()
+  .regex(
+    /^(\d{1,3}\.){3}\d{1,3}(\/\d{1,2})?$/,
+    "must be an IPv4 address like 192.168.1.20 or a subnet like 192.168.1.0/24",
+  );
 const mac = z
   .string()
   .regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, "must be a MAC address in lower case, like 52:54:00:12:34:56");
@@ -181,8 +187,14 @@ export const clusterSpecSchema = z.strictObject({
         .max(65535)
         .default(7443)
         .describe("Agent peer port (HTTPS, mutual auth)."),
+      adminSources: z
+        .array(addressOrSubnet)
+        .default([])
+        .describe(
+          "Addresses or subnets besides the cluster's own members that the firewall lets reach the agent port, for `swarmforge status` from an admin machine (requests still need the cluster secret). Default: none.",
+        ),
     })
-    .default({ port: 7443 }),
+    .default({ port: 7443, adminSources: [] }),
 });
 
 /** The spec as written by a user. */

@@ -23,6 +23,9 @@ function noSsh(s: ClusterSpecInput): void {
 function agentPort7000(s: ClusterSpecInput): void {
   s.agent = { port: 7000 };
 }
+function adminSources(s: ClusterSpecInput): void {
+  s.agent = { port: 7443, adminSources: ["192.168.1.0/24", "192.168.1.7", "10.0.0.0/8", "10.1.2.3/16"] };
+}
 
 const namespaces = new NamespaceSet();
 let ns: TestNamespace;
@@ -55,6 +58,7 @@ describe("firewall ruleset", () => {
     ["3 nodes, ssh off", spec(3, noSsh), []],
     ["5 nodes plus a joined member", spec(5), ["198.18.0.40"]],
     ["agent port inside Ceph's range", spec(3, agentPort7000), []],
+    ["admin sources, overlapping", spec(3, adminSources), []],
   ];
   for (const [name, s, extra] of cases) {
     it(`nft -c accepts the ruleset: ${name}`, async () => {
@@ -85,6 +89,19 @@ describe("firewall ruleset", () => {
     expect(other).toContain("ip saddr @members udp dport { 7946, 4789, 123 } accept");
     expect(other).toContain("ip saddr @members meta l4proto 112 accept");
     expect(on).toContain("type filter hook input priority filter; policy drop;");
+  });
+
+  it("opens the agent port, and nothing else, to the spec's admin sources", () => {
+    expect(rules(renderFirewall(firewallModelFromSpec(spec(3)))).join("\n")).not.toMatch(/ip saddr \d/);
+    const r = rules(renderFirewall(firewallModelFromSpec(spec(3, adminSources))));
+    const admin = r.filter((l) => /^ip saddr \d/.test(l));
+    // a subnet by its network address (host bits of 10.1.2.3/16 cleared)
+    expect(admin).toEqual([
+      "ip saddr 192.168.1.0/24 tcp dport 7443 accept",
+      "ip saddr 192.168.1.7 tcp dport 7443 accept",
+      "ip saddr 10.0.0.0/8 tcp dport 7443 accept",
+      "ip saddr 10.1.0.0/16 tcp dport 7443 accept",
+    ]);
   });
 
   it("lists the spec's nodes and joined members in the members set", () => {

@@ -5,6 +5,7 @@
  * hook, so it takes the forward path, which this table does not filter (see docs/ingress.md).
  */
 import type { ClusterSpec } from "../../spec/index.ts";
+import { formatIpv4, parseCidr } from "../../spec/ipv4.ts";
 
 /** A port or an inclusive range. */
 export type PortSpec = number | readonly [number, number];
@@ -20,6 +21,9 @@ export interface FirewallModel {
   memberProtocols: number[];
   /** Every cluster member's IPv4 address. */
   members: string[];
+  /** Open to the admin sources (addresses or subnets of the spec's agent.adminSources): TCP. */
+  adminTcp: PortSpec[];
+  adminSources: string[];
 }
 
 /** Swarm: manager API, gossip, overlay (VXLAN). */
@@ -46,6 +50,8 @@ export function firewallModelFromSpec(
     memberUdp: [...SWARM_UDP, ...NTP_UDP],
     memberProtocols: [VRRP],
     members,
+    adminTcp: [spec.agent.port],
+    adminSources: spec.agent.adminSources.map(normalizeSource),
   };
 }
 
@@ -62,6 +68,10 @@ export function renderFirewall(m: FirewallModel): string {
     if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(a))
       throw new Error(`bug: firewall member ${a} is not an IPv4 address`);
   }
+  for (const a of m.adminSources) {
+    if (!/^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/.test(a))
+      throw new Error(`bug: firewall admin source ${a} is not an IPv4 address or subnet`);
+  }
   const memberRules: string[] = [];
   if (m.members.length > 0) {
     if (m.memberTcp.length > 0)
@@ -70,6 +80,11 @@ export function renderFirewall(m: FirewallModel): string {
       memberRules.push(`ip saddr @members udp dport ${portSet(m.memberUdp)} accept`);
     for (const p of m.memberProtocols) memberRules.push(`ip saddr @members meta l4proto ${p} accept`);
   }
+  // One rule per source: overlapping subnets in one anonymous set are an nft error.
+  const adminRules =
+    m.adminTcp.length > 0
+      ? m.adminSources.map((a) => `ip saddr ${a} tcp dport ${portSet(m.adminTcp)} accept`)
+      : [];
   const lines = [
     "#!/usr/sbin/nft -f",
     "# Written by the swarmforge agent; rewritten when cluster membership changes.",
@@ -93,6 +108,7 @@ export function renderFirewall(m: FirewallModel): string {
     "    udp sport 67 udp dport 68 accept",
     ...(m.publicTcp.length > 0 ? [`    tcp dport ${portSet(m.publicTcp)} accept`] : []),
     ...memberRules.map((r) => `    ${r}`),
+    ...adminRules.map((r) => `    ${r}`),
     "  }",
     "}",
     "",
@@ -112,6 +128,12 @@ function portSet(ports: readonly PortSpec[]): string {
   );
   const items = [...singles.map(String), ...ranges.map(([lo, hi]) => `${lo}-${hi}`)];
   return items.length === 1 && singles.length === 1 ? items[0]! : `{ ${items.join(", ")} }`;
+}
+
+/** An admin source as nft takes it: a subnet by its network address (host bits cleared). */
+function normalizeSource(source: string): string {
+  const subnet = source.includes("/") ? parseCidr(source) : undefined;
+  return subnet ? `${formatIpv4(subnet.network)}/${subnet.prefix}` : source;
 }
 
 function compareAddresses(a: string, b: string): number {

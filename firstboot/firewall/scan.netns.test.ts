@@ -134,4 +134,20 @@ describe("firewall in a network namespace", () => {
     expect(await scan(member)).toEqual([80, 443]);
     expect(await scan(outsider)).toEqual(LISTEN.filter((p) => p !== 8080 && p !== 22));
   });
+
+  it("opens the agent port to an admin source, and nothing more", async () => {
+    const r = parseSpecValue(exampleSpec({ nodes: 3 }));
+    if (!r.ok) throw new Error("example spec invalid");
+    const nft: NftRunner = (args) => node.exec("nft", args, { reject: false });
+    const rulesPath = join(dir, "firewall.nft");
+    // the outsider (198.18.0.99) lies in 198.18.0.96/30; the member stays a member
+    r.spec.agent.adminSources = ["198.18.0.96/30"];
+    await applyFirewall(renderFirewall(firewallModelFromSpec(r.spec)), {
+      rulesPath,
+      nft,
+      installUnit: false,
+    });
+    expect(await scan(outsider)).toEqual([22, 80, 443, 7443]);
+    expect(await scan(member)).toEqual(LISTEN.filter((p) => p !== 8080));
+  });
 });
