@@ -23,6 +23,7 @@ import type { ClusterSpec } from "../../spec/schema.ts";
 import { cephJson } from "./cli.ts";
 import { type CephSandbox, createCephSandbox } from "./cluster-fixture.ts";
 import { collectClusterMaps } from "./cluster-maps.ts";
+import { MON_LEASE_S } from "./conf.ts";
 import { type CephConvergeOutcome, convergeCephNode } from "./converge.ts";
 import { type CephNodeInput, ensureMonitor } from "./daemons.ts";
 import type { CephDeps } from "./deps.ts";
@@ -46,8 +47,9 @@ const disks: string[] = [];
 const payload = randomBytes(1 << 20);
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
-// The test host's disk is fuller than Ceph's 30 % free-space warning allows for a mon.
-const confExtra = { global: { mon_data_avail_warn: 2 } };
+// The test host's disk may be fuller than a mon's free-space warning (30 %) and even its
+// critical level (5 %) allow: that is about the host, not the cluster under test.
+const confExtra = { global: { mon_data_avail_warn: 2, mon_data_avail_crit: 1 } };
 
 function input(i: number, mode: "form" | "join" = "form"): CephNodeInput {
   return { spec, node: spec.nodes[i]!, material, mode, confExtra };
@@ -125,6 +127,15 @@ describe("Ceph cluster from the agent's functions (3 namespaces, loop-device OSD
       const s = await waitForHealth(deps, healthy, "HEALTH_OK with 3 mons and 3 OSDs");
       log(`measured: formation to HEALTH_OK ${Date.now() - t0} ms`);
       expect(s.monitors.quorum.sort()).toEqual(["node1", "node2", "node3"]);
+      // The monitors run with the rendered lease (an option name Ceph did not know would be
+      // ignored with a warning): asked through node1's admin socket, not the conf file.
+      const asok = `${deps.layout.relocated!.runDir}/${sandbox.cluster}-mon.node1.asok`;
+      const get = async (k: string) =>
+        JSON.parse((await run("ceph", ["--admin-daemon", asok, "config", "get", k])).stdout) as unknown;
+      expect(await get("mon_lease")).toEqual({ mon_lease: `${MON_LEASE_S}.000000` });
+      expect(await get("mon_lease_renew_interval_factor")).toEqual({
+        mon_lease_renew_interval_factor: "0.300000",
+      });
       expect(s.mgrAvailable).toBe(true);
       // A mgr beside every monitor: the last manager's formed the cluster (the first one
       // already leads the monitors), the other two started after their node's /var/data

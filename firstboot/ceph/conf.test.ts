@@ -20,6 +20,7 @@ describe("ceph.conf", () => {
     expect(text).toContain("ms_bind_msgr2 = true\n");
     expect(text).toContain("mon_allow_pool_delete = false\n");
     expect(text).toContain("auth_allow_insecure_global_id_reclaim = false\n");
+    expect(text).toMatch(/\[mon\]\nmon_lease = 20\nmon_lease_renew_interval_factor = 0.3\n/);
     expect(text).toMatch(/\[osd\]\ncrush_location = root=default host=node2\n/);
     // Node paths are Ceph's defaults: nothing relocated.
     expect(text).not.toContain("run_dir");
