@@ -12,6 +12,7 @@ import type { Logger } from "./log.ts";
 import type { AgentOptions } from "./options.ts";
 import { PeerDirectory } from "./peer/directory.ts";
 import { type PeerServer, type RouteHandler, startPeerServer } from "./peer/server.ts";
+import { roundOutcome, roundPauseMs } from "./phases/pace.ts";
 import { orderPhases, type Phase, type PhaseContext } from "./phases/phase.ts";
 import { runRound } from "./phases/runner.ts";
 import { StateStore } from "./state/agent-state.ts";
@@ -25,8 +26,6 @@ const SWARM_FACTS_FRESH_MS = 120_000;
 /** How long one answer of Docker's /info serves every status asked meanwhile. */
 const SWARM_FACTS_REUSE_MS = 2_000;
 
-/** Round interval while the node has not converged yet. */
-const FORMING_INTERVAL_MS = 1_000;
 /**
  * How old the phase details in status.json may get. Writing them every round ran `nft` and
  * `ip` after every round, a round a second while forming: on a 1-vCPU VM under TCG the
@@ -71,6 +70,9 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
   let configError: string | null = null;
   let lastRound: { phases: PhaseStatus[]; current: string } = { phases: [], current: "starting" };
   let lastError: string | null = null;
+  /** The last round's outcome, and how many rounds in a row repeated it. */
+  let lastOutcome = "";
+  let quietRounds = 0;
   // The last "waiting for ..." reason logged, so a wait is logged once, not every round.
   let lastWaiting: string | undefined;
 
@@ -301,6 +303,9 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
             if (lastRound.current !== "reconciling") lastRound = progress;
           });
           lastRound = { phases: r.phases, current: r.current };
+          const outcome = roundOutcome(r);
+          quietRounds = outcome === lastOutcome ? quietRounds + 1 : 0;
+          lastOutcome = outcome;
           if (r.error && r.error !== lastError) log.error(r.error);
           lastError = r.error;
           const waiting = r.phases.find((p) => p.status === "waiting");
@@ -316,15 +321,15 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
       await writeStatusFile().catch((e) => log.warn(`cannot write status file: ${(e as Error).message}`));
       if (opts.once && lastRound.current === "reconciling") return;
       // Sleep until the next round, checking the config file for changes meanwhile.
-      // While forming, peers change every second (a swarm appears, a promise arrives): look
-      // again soon. Once converged, the normal reconcile interval.
-      const forming = lastRound.current !== "reconciling";
-      const interval = configError
-        ? opts.configPollMs
-        : forming
-          ? Math.min(opts.reconcileIntervalMs, FORMING_INTERVAL_MS)
-          : opts.reconcileIntervalMs;
-      const until = now() + interval;
+      const until =
+        now() +
+        roundPauseMs({
+          configError: configError !== null,
+          forming: lastRound.current !== "reconciling",
+          quietRounds,
+          reconcileIntervalMs: opts.reconcileIntervalMs,
+          configPollMs: opts.configPollMs,
+        });
       while (now() < until) {
         await sleep(Math.min(opts.configPollMs, Math.max(0, until - now())), signal);
         if ((await configStamp(opts.configPath)) !== snapshot?.stamp) {

@@ -106,6 +106,8 @@ async function bootAndProbe(firmware: Firmware) {
     expect(f.docker_enabled).toBe("enabled");
     // the runtime's daemons outweigh the rest of a busy node (the image's drop-ins)
     expect(f.runtime_cpu_weight).toBe("1000 1000");
+    // and so does the Ceph monitors' slice (no monitor runs on this node; systemd reads the drop-in)
+    expect(f.monitor_cpu_weight).toBe("1000");
     expect(f.loader).toBe("active success");
     expect(f.loader_lines).toBe("2 already, 0 loaded");
     expect(f.images).toContain("swarmforge/backend:latest");

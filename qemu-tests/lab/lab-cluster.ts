@@ -18,7 +18,7 @@ import { probeAddress } from "../cluster/probe-address.ts";
 import { TestCluster } from "../cluster/test-cluster.ts";
 import { execIn } from "../net/netns.ts";
 import { type Pebble, preparePebble, startPebble } from "./pebble.ts";
-import { makeSshKey, type SshKey, sshRun } from "./ssh.ts";
+import { makeSshKey, type SshKey, sshClose, sshRun } from "./ssh.ts";
 
 /** Where a node's agent writes its status every round (its state directory, 0700). */
 const AGENT_STATUS_FILE = "/var/lib/swarmforge/status.json";
@@ -186,8 +186,8 @@ export class LabCluster {
 
   /**
    * Waits until every agent in `nodes` has converged all its phases, from the status file
-   * ({@link status}), every 20 s: each look is an SSH login, CPU that 1-vCPU VMs under TCG
-   * on two cores need more.
+   * ({@link status}), every 20 s: each look is a command over SSH, CPU that 1-vCPU VMs
+   * under TCG on two cores need more.
    */
   async waitConverged(nodes: readonly string[], timeoutMs: number): Promise<Record<string, NodeStatus>> {
     const out: Record<string, NodeStatus> = {};
@@ -240,8 +240,12 @@ export class LabCluster {
     );
   }
 
-  /** Stops Pebble, kills the VMs, removes the network (artifacts kept unless `passed`). */
+  /** Closes the SSH connections, stops Pebble, kills the VMs, removes the network (artifacts kept unless `passed`). */
   async dispose(passed: boolean): Promise<void> {
+    // The shared SSH connections first: their processes live in the network's namespace.
+    await Promise.all(
+      this.nodeNames.map((n) => sshClose(this.cluster.net.switchNs, this.key, this.cluster.address(n))),
+    );
     await this.pebble.stop();
     await this.cluster.dispose({ passed });
   }

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { roundOutcome, roundPauseMs } from "./pace.ts";
+
+const base = {
+  configError: false,
+  forming: true,
+  quietRounds: 0,
+  reconcileIntervalMs: 5_000,
+  configPollMs: 2_000,
+};
+
+describe("roundPauseMs", () => {
+  it("follows a forming round that moved after a second", () => {
+    expect(roundPauseMs(base)).toBe(1_000);
+  });
+  it("doubles the pause for each quiet forming round, up to the reconcile interval", () => {
+    expect([1, 2, 3, 4, 40].map((quietRounds) => roundPauseMs({ ...base, quietRounds }))).toEqual([
+      2_000, 4_000, 5_000, 5_000, 5_000,
+    ]);
+  });
+  it("never waits longer than a reconcile interval shorter than a second", () => {
+    expect(roundPauseMs({ ...base, reconcileIntervalMs: 200 })).toBe(200);
+  });
+  it("uses the reconcile interval once converged, and the config poll while the config is invalid", () => {
+    expect(roundPauseMs({ ...base, forming: false, quietRounds: 0 })).toBe(5_000);
+    expect(roundPauseMs({ ...base, configError: true, quietRounds: 9 })).toBe(2_000);
+  });
+});
+
+describe("roundOutcome", () => {
+  const round = (detail: string) => ({
+    phases: [
+      { name: "swarm", status: "done" as const },
+      { name: "ceph", status: "waiting" as const, detail },
+    ],
+    current: "ceph",
+    error: null,
+  });
+  it("is equal for rounds that ended the same way and differs when a detail changed", () => {
+    expect(roundOutcome(round("no quorum"))).toBe(roundOutcome(round("no quorum")));
+    expect(roundOutcome(round("no quorum"))).not.toBe(roundOutcome(round("2 of 3 monitors")));
+  });
+});
