@@ -23,7 +23,7 @@ import type { ClusterSpec } from "../../spec/schema.ts";
 import { cephJson } from "./cli.ts";
 import { type CephSandbox, createCephSandbox } from "./cluster-fixture.ts";
 import { collectClusterMaps } from "./cluster-maps.ts";
-import { MON_LEASE_S } from "./conf.ts";
+import { MON_LEASE_RENEW_FACTOR, MON_LEASE_S } from "./conf.ts";
 import { type CephConvergeOutcome, convergeCephNode } from "./converge.ts";
 import { type CephNodeInput, ensureMonitor } from "./daemons.ts";
 import type { CephDeps } from "./deps.ts";
@@ -134,7 +134,7 @@ describe("Ceph cluster from the agent's functions (3 namespaces, loop-device OSD
         JSON.parse((await run("ceph", ["--admin-daemon", asok, "config", "get", k])).stdout) as unknown;
       expect(await get("mon_lease")).toEqual({ mon_lease: `${MON_LEASE_S}.000000` });
       expect(await get("mon_lease_renew_interval_factor")).toEqual({
-        mon_lease_renew_interval_factor: "0.300000",
+        mon_lease_renew_interval_factor: MON_LEASE_RENEW_FACTOR.toFixed(6),
       });
       expect(s.mgrAvailable).toBe(true);
       // A mgr beside every monitor: the last manager's formed the cluster (the first one

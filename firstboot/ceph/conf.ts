@@ -62,6 +62,8 @@ export const DISABLED_MGR_MODULES = [
 
 /** The monitors' paxos lease in seconds (see the [mon] section). */
 export const MON_LEASE_S = 20;
+/** The share of the lease after which the leader renews it: every 6 s. */
+export const MON_LEASE_RENEW_FACTOR = 0.3;
 
 /** The smallest osd_memory_target Ceph accepts without warnings (896 MiB). */
 export const MIN_OSD_MEMORY_TARGET = 896 * 1024 * 1024;
@@ -111,7 +113,7 @@ export function cephConfSections(i: CephConfInput): ConfSections {
       // (/var/data's too). 20 s renewed every 6 s: 14 s of lateness tolerated, acks and
       // accepts wait 40 s; a dead leader is noticed within 20 s instead of 5.
       mon_lease: MON_LEASE_S,
-      mon_lease_renew_interval_factor: 0.3,
+      mon_lease_renew_interval_factor: MON_LEASE_RENEW_FACTOR,
     },
     mgr: {
       mgr_disabled_modules: DISABLED_MGR_MODULES.join(" "),

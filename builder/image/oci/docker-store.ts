@@ -79,7 +79,6 @@ export async function bakeDockerStore(opts: BakeStoreOptions): Promise<void> {
 /** A dockerd of our own: its process and a `docker` client bound to its socket. */
 export interface PrivateDockerd {
   daemon: Daemon;
-  sock: string;
   docker(args: string[], o?: { timeoutMs?: number; input?: string }): Promise<RunResult>;
 }
 
@@ -142,5 +141,5 @@ export async function startPrivateDockerd(
     await daemon.stop(30_000);
     throw e;
   }
-  return { daemon, sock, docker };
+  return { daemon, docker };
 }
