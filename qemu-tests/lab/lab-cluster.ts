@@ -4,7 +4,7 @@
  * made for the run, and a demo app (`app`, the baked `swarmforge/backend`) deployed the
  * way a user would, through a manager. The QEMU scenarios and `swarmforge lab` share it.
  */
-import { mkdir, mkdtemp } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildImage, DEFAULT_SOURCE_DATE_EPOCH } from "../../builder/image/build.ts";
@@ -90,29 +90,31 @@ export class LabCluster {
   /** Key, Pebble certificates, spec, network, Pebble, then the VMs powered on. */
   static async start(o: LabClusterOptions): Promise<LabCluster> {
     const workDir = await mkdtemp(join("/tmp", "sflab-"));
-    const key = await makeSshKey(workDir);
-    const input = labSpecInput(o);
-    const pebbleAddress = probeAddress(parsed(input));
-    const certs = await preparePebble(join(workDir, "pebble"), pebbleAddress);
-    input.ingress.acme = { ...input.ingress.acme, caServer: certs.directory, caRoot: certs.listenerCaPem };
-    input.image = { ...input.image, sshKeys: [key.publicKey] };
-    const spec = parsed(input);
-    const cluster = await TestCluster.start({
-      scenario: o.scenario,
-      image: o.image,
-      spec,
-      memoryMiB: o.memoryMiB ?? 3072,
-      powerOn: false,
-    });
+    let cluster: TestCluster | undefined;
     let pebble: Pebble | undefined;
     try {
+      const key = await makeSshKey(workDir);
+      const input = labSpecInput(o);
+      const pebbleAddress = probeAddress(parsed(input));
+      const certs = await preparePebble(join(workDir, "pebble"), pebbleAddress);
+      input.ingress.acme = { ...input.ingress.acme, caServer: certs.directory, caRoot: certs.listenerCaPem };
+      input.image = { ...input.image, sshKeys: [key.publicKey] };
+      const spec = parsed(input);
+      cluster = await TestCluster.start({
+        scenario: o.scenario,
+        image: o.image,
+        spec,
+        memoryMiB: o.memoryMiB ?? 3072,
+        powerOn: false,
+      });
       pebble = await startPebble(cluster.net.switchNs, certs);
       const at = Date.now();
       await cluster.powerOnAll();
       return new LabCluster(cluster, spec, pebble, key, workDir, at);
     } catch (e) {
       await pebble?.stop();
-      await cluster.dispose({ passed: false });
+      await cluster?.dispose({ passed: false });
+      await rm(workDir, { recursive: true, force: true });
       throw e;
     }
   }
@@ -240,7 +242,11 @@ export class LabCluster {
     );
   }
 
-  /** Closes the SSH connections, stops Pebble, kills the VMs, removes the network (artifacts kept unless `passed`). */
+  /**
+   * Closes the SSH connections, stops Pebble, kills the VMs, removes the network (artifacts
+   * kept unless `passed`), and removes the run's work directory: its SSH key and Pebble's
+   * certificates serve only the running VMs, and the logs are among the artifacts.
+   */
   async dispose(passed: boolean): Promise<void> {
     // The shared SSH connections first: their processes live in the network's namespace.
     await Promise.all(
@@ -248,6 +254,7 @@ export class LabCluster {
     );
     await this.pebble.stop();
     await this.cluster.dispose({ passed });
+    await rm(this.workDir, { recursive: true, force: true });
   }
 }
 
