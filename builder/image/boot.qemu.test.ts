@@ -110,6 +110,9 @@ async function bootAndProbe(firmware: Firmware) {
     expect(f.monitor_cpu_weight).toBe("1000");
     expect(f.loader).toBe("active success");
     expect(f.loader_lines).toBe("2 already, 0 loaded");
+    // a container runs, confined by Docker's AppArmor profile (Debian's kernel has AppArmor
+    // on: without apparmor_parser in the image dockerd refused to start any container)
+    expect(f.container_profile).toBe("docker-default (enforce)");
     expect(f.images).toContain("swarmforge/backend:latest");
     expect(f.images).toContain("swarmforge/ingress-offline:latest");
   } catch (e) {

@@ -44,6 +44,11 @@ export const nodeRecipe: ImageRecipe = {
       "ca-certificates",
       // the cluster: containers, storage, virtual IP, time, firewall
       "docker.io",
+      // Debian's kernel has AppArmor on, so dockerd starts every container under its
+      // docker-default profile and needs apparmor_parser to load it; docker.io only
+      // Recommends the package, and without it no container starts ("AppArmor enabled on
+      // system but the docker-default profile could not be loaded").
+      "apparmor",
       "ceph-mon",
       "ceph-mgr",
       "ceph-osd", // ships ceph-volume in Debian 12

@@ -24,6 +24,7 @@ export const PROBE_KEYS = [
   "monitor_cpu_weight",
   "loader",
   "loader_lines",
+  "container_profile",
   "firmware",
   "mgr_pyc_missing",
 ] as const;
@@ -69,6 +70,7 @@ fact runtime_cpu_weight "$(cat /sys/fs/cgroup/system.slice/docker.service/cpu.we
 fact monitor_cpu_weight "$(systemctl show -p CPUWeight --value 'system-ceph\\x2dmon.slice')"
 fact loader "$(systemctl is-active swarmforge-load-images.service) $(systemctl show -p Result --value swarmforge-load-images.service)"
 fact loader_lines "$(journalctl -b -o cat -u swarmforge-load-images.service | grep -c '^already loaded: ') already, $(journalctl -b -o cat -u swarmforge-load-images.service | grep -c '^loading ') loaded"
+fact container_profile "$(docker run --rm --network none --entrypoint /bin/cat swarmforge/backend:latest /proc/self/attr/current 2>&1 | tail -n1)"
 fact firmware "$([ -d /sys/firmware/efi ] && echo uefi || echo bios)"
 fact mgr_pyc_missing "$(python3 -c 'import importlib.util as u, os, pathlib; s = [str(p) for p in pathlib.Path("/usr/share/ceph/mgr").rglob("*.py")]; print(f"{sum(not os.path.exists(u.cache_from_source(p)) for p in s)}/{len(s)}")' 2>&1)"
 echo SFPROBE-END > $out
