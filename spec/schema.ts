@@ -75,6 +75,15 @@ const cephSchema = z.strictObject({
     .describe(
       "Allow wiping disks that hold data other than Ceph's. Disks of another Ceph cluster are never wiped.",
     ),
+  slowHeartbeatWarnMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(60_000)
+    .optional()
+    .describe(
+      "Warn (HEALTH_WARN OSD_SLOW_PING_TIME_*) when OSD heartbeats take longer than this many ms. Default: Ceph's (1000 ms). Raise it only for nodes known to be slow, such as emulated VMs.",
+    ),
 });
 
 const storageSchema = z.strictObject({

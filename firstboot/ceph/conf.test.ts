@@ -37,6 +37,17 @@ describe("ceph.conf", () => {
     expect(String(g["mon_initial_members"])).toBe("node1,node2,node3");
   });
 
+  it("sets the slow heartbeat warning only when the spec names one", () => {
+    const spec = testSpec(3);
+    const plain = cephConfSections({ fsid, spec, node: spec.nodes[0]!, layout: nodeLayout() }).global!;
+    expect(plain).not.toHaveProperty("mon_warn_on_slow_ping_time");
+    const slow = testSpec(3, (s) => {
+      s.storage = { mode: "ceph", ceph: { slowHeartbeatWarnMs: 10_000 } };
+    });
+    const text = renderCephConf({ fsid, spec: slow, node: slow.nodes[0]!, layout: nodeLayout() });
+    expect(text).toContain("mon_warn_on_slow_ping_time = 10000\n");
+  });
+
   it("relocates daemon data, sockets and logs in a sandbox and merges extra options", () => {
     const spec = testSpec(3);
     const text = renderCephConf({

@@ -103,6 +103,11 @@ export function cephConfSections(i: CephConfInput): ConfSections {
       // Read by the monitors when they make the first mgr map: no module switched on beyond
       // the always-on ones (Ceph's default list starts restful, iostat and nfs).
       mgr_initial_modules: "",
+      // The heartbeat time over which Ceph warns, when the spec names one (Ceph's default:
+      // 5 % of the 20 s heartbeat grace, 1 s). Emulated nodes answer pings in 1-3 s.
+      ...(pool.slowHeartbeatWarnMs !== undefined
+        ? { mon_warn_on_slow_ping_time: pool.slowHeartbeatWarnMs }
+        : {}),
     },
     mon: {
       // The paxos lease. Ceph's defaults (5 s, renewed every 0.6 lease = 3 s; the leader

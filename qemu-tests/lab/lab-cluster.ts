@@ -28,14 +28,26 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 /** The demo app's host under the spec's domain. */
 export const APP_HOST = "app";
 
-/** The spec the lab and the scenarios boot: the built-in default spec, offline ingress. */
+/** OSD heartbeat time the lab's Ceph warns over (see {@link labSpecInput}). */
+export const LAB_SLOW_HEARTBEAT_WARN_MS = 10_000;
+
+/**
+ * The spec the lab and the scenarios boot: the built-in default spec, offline ingress.
+ * One setting differs for the emulator: OSDs warn about slow heartbeats only over 10 s.
+ * Under QEMU/TCG on two shared cores, OSD pings take 1-3 s, past Ceph's 1 s warning
+ * level, and the cluster would sit at HEALTH_WARN OSD_SLOW_PING_TIME_BACK although
+ * nothing is wrong but the emulator (heartbeats still fail an OSD after Ceph's 20 s).
+ */
 export function labSpecInput(o: { nodes: number; name?: string; prefix?: string }) {
-  return exampleSpec({
+  const input = exampleSpec({
     name: o.name ?? "lab",
     nodes: o.nodes,
     provider: "offline",
     prefix: o.prefix ?? "198.18.0",
   });
+  if (input.storage?.mode === "ceph")
+    input.storage = { ...input.storage, ceph: { slowHeartbeatWarnMs: LAB_SLOW_HEARTBEAT_WARN_MS } };
+  return input;
 }
 
 function parsed(input: unknown): ClusterSpec {
