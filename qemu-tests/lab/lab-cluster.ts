@@ -23,6 +23,16 @@ import { makeSshKey, type SshKey, sshClose, sshRun } from "./ssh.ts";
 /** Where a node's agent writes its status every round (its state directory, 0700). */
 const AGENT_STATUS_FILE = "/var/lib/swarmforge/status.json";
 
+/**
+ * Prints the status file, or fails when it was last written before the node's current
+ * boot: the file survives a power cycle, and under TCG the agent writes its first status
+ * minutes after power-on. Run R's restore story read the file from before the power-off
+ * ("converged" at 112 s, and still holding the VIP).
+ */
+const FRESH_STATUS_SCRIPT =
+  `f=${AGENT_STATUS_FILE}; boot=$(( $(date +%s) - $(cut -d. -f1 /proc/uptime) )); ` +
+  `[ "$(stat -c %Y $f)" -ge "$boot" ] || { echo "$f was written before this boot" >&2; exit 3; }; cat $f`;
+
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** The demo app's host under the spec's domain. */
@@ -159,12 +169,13 @@ export class LabCluster {
   }
 
   /**
-   * The agent's status of `node`: the file it writes every round, read over SSH. Not the
-   * agent's port: once the node's firewall is loaded, that port answers cluster members
-   * only, and the test bridge is none (the formation scenario checks exactly that).
+   * The agent's status of `node`: the file it writes every round, read over SSH, refused
+   * when older than the node's boot. Not the agent's port: once the node's firewall is
+   * loaded, that port answers cluster members only, and the test bridge is none (the
+   * formation scenario checks exactly that).
    */
   async status(node: string): Promise<NodeStatus> {
-    const out = await this.sshOk(node, `sudo cat ${AGENT_STATUS_FILE}`, { timeoutMs: 90_000 });
+    const out = await this.sshOk(node, `sudo sh -c '${FRESH_STATUS_SCRIPT}'`, { timeoutMs: 90_000 });
     return JSON.parse(out) as NodeStatus;
   }
 
