@@ -4,7 +4,7 @@
 import type { RoundResult } from "./runner.ts";
 
 /** Round interval while the node has not converged yet and its rounds make progress. */
-export const FORMING_INTERVAL_MS = 1_000;
+const FORMING_INTERVAL_MS = 1_000;
 
 /** What the agent's loop knows when it picks the pause before the next round. */
 export interface RoundPace {

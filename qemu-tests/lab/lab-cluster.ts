@@ -39,7 +39,7 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const APP_HOST = "app";
 
 /** OSD heartbeat time the lab's Ceph warns over (see {@link labSpecInput}). */
-export const LAB_SLOW_HEARTBEAT_WARN_MS = 10_000;
+const LAB_SLOW_HEARTBEAT_WARN_MS = 10_000;
 
 /**
  * The spec the lab and the scenarios boot: the built-in default spec, offline ingress.
@@ -134,9 +134,7 @@ export class LabCluster {
       await cluster.powerOnAll();
       return new LabCluster(cluster, spec, pebble, key, workDir, at);
     } catch (e) {
-      await pebble?.stop();
-      await cluster?.dispose({ passed: false });
-      await rm(workDir, { recursive: true, force: true });
+      await tearDown({ pebble, cluster, workDir, passed: false });
       throw e;
     }
   }
@@ -275,10 +273,15 @@ export class LabCluster {
     await Promise.all(
       this.nodeNames.map((n) => sshClose(this.cluster.net.switchNs, this.key, this.cluster.address(n))),
     );
-    await this.pebble.stop();
-    await this.cluster.dispose({ passed });
-    await rm(this.workDir, { recursive: true, force: true });
+    await tearDown({ pebble: this.pebble, cluster: this.cluster, workDir: this.workDir, passed });
   }
+}
+
+/** Stops Pebble, disposes the cluster and removes the work directory (each when there is one). */
+async function tearDown(o: { pebble?: Pebble; cluster?: TestCluster; workDir: string; passed: boolean }) {
+  await o.pebble?.stop();
+  await o.cluster?.dispose({ passed: o.passed });
+  await rm(o.workDir, { recursive: true, force: true });
 }
 
 /** A directory for run outputs under out/. */
