@@ -82,6 +82,7 @@ async function startAgent(
     {
       configPath: config,
       stateDir: join(dir, "state"),
+      statusFile: join(dir, "status.json"),
       dockerSocket,
       listenAddress: "127.0.0.1",
       port,

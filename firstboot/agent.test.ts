@@ -65,6 +65,8 @@ describe("agent with an invalid node config", () => {
         config,
         "--state-dir",
         join(dir, "state"),
+        "--status-file",
+        statusFile(),
         "--docker-socket",
         join(dir, "no-docker.sock"),
         "--listen",

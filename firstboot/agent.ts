@@ -3,7 +3,6 @@
  * order, then keep reconciling every few seconds. An invalid config is reported (log and
  * status) and changes nothing; the agent waits for the file to change.
  */
-import { join } from "node:path";
 import { PeerClient } from "../lib/peer/client.ts";
 import { type ClusterStatus, type NodeStatus, PEER_PATHS, type PhaseStatus } from "../lib/peer/protocol.ts";
 import { type ConfigSnapshot, configStamp, type NodeConfig, readNodeConfig } from "./config/node-config.ts";
@@ -284,7 +283,7 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
     const s = await nodeStatus(runtime, fresh);
     if (fresh) fileDetails = { at: now(), details: s.details };
     else if (fileDetails?.details) s.details = fileDetails.details;
-    await writeFileAtomic(join(opts.stateDir, "status.json"), `${JSON.stringify(s, null, 2)}\n`, {
+    await writeFileAtomic(opts.statusFile, `${JSON.stringify(s, null, 2)}\n`, {
       durable: false,
     });
   };

@@ -6,6 +6,7 @@ describe("parseAgentOptions", () => {
     expect(parseAgentOptions([], {})).toEqual({
       configPath: "/etc/swarmforge/node.yaml",
       stateDir: "/var/lib/swarmforge",
+      statusFile: "/run/swarmforge/status.json",
       dockerSocket: "/var/run/docker.sock",
       dockerUnit: "docker.service",
       reconcileIntervalMs: 5_000,
@@ -19,11 +20,13 @@ describe("parseAgentOptions", () => {
     const o = parseAgentOptions(["--manager-grace-ms", "5000", "--swarm-address-pool", "198.19.128.0/17"], {
       SWARMFORGE_MANAGER_GRACE_MS: "1",
       SWARMFORGE_STATE_DIR: "/s",
+      SWARMFORGE_STATUS_FILE: "/s/status.json",
       DOCKER_HOST: "unix:///run/d.sock",
     });
     expect(o).toMatchObject({
       managerGraceMs: 5_000,
       stateDir: "/s",
+      statusFile: "/s/status.json",
       dockerSocket: "/run/d.sock",
       swarmAddressPool: ["198.19.128.0/17"],
     });

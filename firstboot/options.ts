@@ -6,12 +6,20 @@ import { parseArgs } from "node:util";
 import { UserError } from "../lib/errors.ts";
 import { NODE_CONFIG_PATH } from "../spec/node-config.ts";
 
+/** The agent's status file on a node (see {@link AgentOptions.statusFile}). */
+export const AGENT_STATUS_FILE = "/run/swarmforge/status.json";
+
 /** Everything the agent needs from its command line and environment. */
 export interface AgentOptions {
   /** The node config written at boot (`{ node, cluster }`). */
   configPath: string;
   /** Journal and identity live here. */
   stateDir: string;
+  /**
+   * Where the agent writes its status every round. In /run by default: the file must not
+   * outlive a boot, or a reader would take the last boot's status for this one's.
+   */
+  statusFile: string;
   /** The Docker Engine API socket. */
   dockerSocket: string;
   /**
@@ -39,12 +47,12 @@ export interface AgentOptions {
 }
 
 const USAGE =
-  "usage: swarmforge-agent [--config FILE] [--state-dir DIR] [--docker-socket PATH] [--docker-unit UNIT]\n" +
-  "                        [--listen ADDR] [--port N]\n" +
+  "usage: swarmforge-agent [--config FILE] [--state-dir DIR] [--status-file FILE] [--docker-socket PATH]\n" +
+  "                        [--docker-unit UNIT] [--listen ADDR] [--port N]\n" +
   "                        [--reconcile-interval-ms N] [--manager-grace-ms N] [--config-poll-ms N]\n" +
   "                        [--swarm-address-pool CIDR[,CIDR...]] [--phases NAME[,NAME...]] [--once]\n" +
-  "environment: SWARMFORGE_CONFIG, SWARMFORGE_STATE_DIR, DOCKER_HOST (unix://...), SWARMFORGE_LISTEN,\n" +
-  "             SWARMFORGE_PORT, SWARMFORGE_RECONCILE_INTERVAL_MS, SWARMFORGE_MANAGER_GRACE_MS\n";
+  "environment: SWARMFORGE_CONFIG, SWARMFORGE_STATE_DIR, SWARMFORGE_STATUS_FILE, DOCKER_HOST (unix://...),\n" +
+  "             SWARMFORGE_LISTEN, SWARMFORGE_PORT, SWARMFORGE_RECONCILE_INTERVAL_MS, SWARMFORGE_MANAGER_GRACE_MS\n";
 
 /** Parses the agent's arguments and environment (command line wins). Throws a UserError. */
 export function parseAgentOptions(
@@ -60,6 +68,7 @@ export function parseAgentOptions(
       options: {
         config: { type: "string" },
         "state-dir": { type: "string" },
+        "status-file": { type: "string" },
         "docker-socket": { type: "string" },
         "docker-unit": { type: "string" },
         listen: { type: "string" },
@@ -126,6 +135,7 @@ export function parseAgentOptions(
   return {
     configPath: str("config", "SWARMFORGE_CONFIG") ?? NODE_CONFIG_PATH,
     stateDir: str("state-dir", "SWARMFORGE_STATE_DIR") ?? "/var/lib/swarmforge",
+    statusFile: str("status-file", "SWARMFORGE_STATUS_FILE") ?? AGENT_STATUS_FILE,
     dockerSocket: socket ?? "/var/run/docker.sock",
     ...(dockerUnit !== undefined ? { dockerUnit } : {}),
     ...(listen !== undefined ? { listenAddress: listen } : {}),

@@ -107,8 +107,12 @@ export function renderOfflineStack(spec: ClusterSpec, o: ProviderOptions): Rende
     networks: ["apps"],
     configs: [{ source: "caddyfile", target: CADDYFILE_TARGET }],
     deploy: {
-      // One writer of the ACME account and certificates; an update stops the old task first.
-      replicas: 1,
+      // One Caddy on every node, so losing a node loses no ingress: the routing mesh sends a
+      // request to a live one at once. They share the storage above, and Caddy instances
+      // with one storage act as a cluster: one obtains or renews a certificate under a lock
+      // in the storage, the others load it, and any of them answers an ACME challenge from
+      // it (docs/ingress.md). An update replaces them one node at a time.
+      mode: "global",
       update_config: { order: "stop-first", parallelism: 1 },
       restart_policy: { condition: "any", delay: "5s" },
     },

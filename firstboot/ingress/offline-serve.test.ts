@@ -9,6 +9,7 @@ import { request as httpsRequest } from "node:https";
 import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect as tlsConnect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Daemon, run, spawnDaemon } from "../../lib/subprocess/index.ts";
 import { waitFor } from "../../lib/wait.ts";
@@ -65,10 +66,10 @@ function get(
 
 let dir: string;
 let pebble: Daemon | undefined;
-let caddy: Daemon | undefined;
+const caddies: Daemon[] = [];
 let backend: Server | undefined;
 const logs: string[] = [];
-const ports = { acme: 0, mgmt: 0, http: 0, https: 0, backend: 0 };
+const ports = { acme: 0, mgmt: 0, http: 0, https: 0, http2: 0, https2: 0, backend: 0 };
 let pebbleServerCert: string;
 let servedSpec: ClusterSpec;
 
@@ -131,21 +132,60 @@ beforeAll(async () => {
   const parsed = parseSpecValue(raw);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   servedSpec = parsed.spec;
-  const caddyfile = renderCaddyfile(parsed.spec, {
-    acmeCaRootPath: join(dir, "pebble.pem"),
-    storageRoot: join(dir, "caddy-storage"),
-    httpPort: ports.http,
-    httpsPort: ports.https,
-  });
-  await writeFile(join(dir, "Caddyfile"), caddyfile);
-  caddy = spawnDaemon("caddy", ["run", "--config", join(dir, "Caddyfile"), "--adapter", "caddyfile"], {
-    env: { XDG_DATA_HOME: join(dir, "xdg-data"), XDG_CONFIG_HOME: join(dir, "xdg-config"), HOME: dir },
-    onLine: (l) => logs.push(`caddy: ${l}`),
-  });
+  await startCaddy("caddy", ports.http, ports.https);
 });
 
+/**
+ * Runs the rendered Caddyfile as one more Caddy instance on its own ports. Every instance
+ * has the same storage root, as the ingress tasks on a cluster's nodes share /var/data.
+ */
+async function startCaddy(name: string, httpPort: number, httpsPort: number): Promise<void> {
+  const caddyfile = renderCaddyfile(servedSpec, {
+    acmeCaRootPath: join(dir, "pebble.pem"),
+    storageRoot: join(dir, "caddy-storage"),
+    httpPort,
+    httpsPort,
+  });
+  const file = join(dir, `${name}.Caddyfile`);
+  await writeFile(file, caddyfile);
+  const home = join(dir, name);
+  caddies.push(
+    spawnDaemon("caddy", ["run", "--config", file, "--adapter", "caddyfile"], {
+      env: { XDG_DATA_HOME: join(home, "xdg-data"), XDG_CONFIG_HOME: join(home, "xdg-config"), HOME: home },
+      onLine: (l) => logs.push(`${name}: ${l}`),
+    }),
+  );
+}
+
+/** Serial number of the certificate served on a port for {@link HOST}, unverified. */
+function servedSerial(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({ host: "127.0.0.1", port, servername: HOST, rejectUnauthorized: false }, () => {
+      const serial = s.getPeerCertificate().serialNumber;
+      s.end();
+      resolve(serial);
+    });
+    s.on("error", reject);
+    s.setTimeout(5_000, () => s.destroy(new Error(`no TLS answer on port ${port}`)));
+  });
+}
+
+/** Pebble's issuing root (PEM), which signs what it issues. */
+function pebbleRoot(): Promise<string> {
+  return waitFor(
+    async () => {
+      const r = await get(`https://127.0.0.1:${ports.mgmt}/roots/0`, { ca: pebbleServerCert });
+      return r.status === 200 ? { ok: true, value: r.body } : { ok: false, saw: `status ${r.status}` };
+    },
+    { what: "pebble's issuing root", timeoutMs: 20_000, intervalMs: 200 },
+  );
+}
+
+/** Certificates Pebble issued so far, from its log. */
+const issued = () => logs.filter((l) => /^pebble: .*Issued certificate serial/i.test(l)).length;
+
 afterAll(async () => {
-  await caddy?.stop(5_000);
+  for (const c of caddies) await c.stop(5_000);
   await pebble?.stop(5_000);
   await new Promise<void>((resolve) => (backend ? backend.close(() => resolve()) : resolve()));
   await rm(dir, { recursive: true, force: true });
@@ -153,13 +193,7 @@ afterAll(async () => {
 
 describe("offline ingress serving through real Caddy with a Pebble certificate", () => {
   it("serves HTTPS with a certificate chaining to Pebble's root, and redirects HTTP", async () => {
-    const root = await waitFor(
-      async () => {
-        const r = await get(`https://127.0.0.1:${ports.mgmt}/roots/0`, { ca: pebbleServerCert });
-        return r.status === 200 ? { ok: true, value: r.body } : { ok: false, saw: `status ${r.status}` };
-      },
-      { what: "pebble's issuing root", timeoutMs: 20_000, intervalMs: 200 },
-    );
+    const root = await pebbleRoot();
     const [cert] = await waitFor(
       async () => {
         const s = await certificateStates([HOST], { port: ports.https, ca: root, timeoutMs: 3_000 });
@@ -202,5 +236,31 @@ describe("offline ingress serving through real Caddy with a Pebble certificate",
     // A host without a route gets no certificate for itself.
     const [other] = await certificateStates(["nope.cluster.example.org"], { port: ports.https, ca: root });
     expect(other?.trusted).not.toBe(true);
+  });
+
+  it("a second instance on the same storage serves the certificate the first obtained", async () => {
+    // As on a cluster, where a Caddy runs on every node with /var/data shared: the second
+    // one finds the certificate in the storage and asks the CA for nothing.
+    const first = await servedSerial(ports.https);
+    const before = issued();
+    expect(before).toBe(1);
+    await startCaddy("caddy2", ports.http2, ports.https2);
+    const second = await waitFor(
+      async () => {
+        const serial = await servedSerial(ports.https2).catch((e: Error) => `(${e.message})`);
+        return serial === first
+          ? { ok: true, value: serial }
+          : { ok: false, saw: `serial ${serial}\n${logs.slice(-5).join("\n")}` };
+      },
+      { what: "the second Caddy serving the first one's certificate", timeoutMs: 45_000, intervalMs: 1_000 },
+    );
+    expect(second).toBe(first);
+    expect(issued()).toBe(before);
+    const https = await get(`https://127.0.0.1:${ports.https2}/again`, {
+      servername: HOST,
+      host: HOST,
+      ca: await pebbleRoot(),
+    });
+    expect(https.body).toBe(`backend got /again for ${HOST}`);
   });
 });

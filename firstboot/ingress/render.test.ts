@@ -245,6 +245,10 @@ describe("offline (Caddy) stack", () => {
     const caddy = c.services.caddy!;
     expect(caddy.image).toBe("swarmforge/ingress-offline:latest");
     expect(caddy.ports?.map((p) => `${p.published}/${p.mode}`)).toEqual(["80/ingress", "443/ingress"]);
+    // One Caddy per node, replaced one node at a time: no node's loss or update leaves none.
+    expect(caddy.deploy?.mode).toBe("global");
+    expect(caddy.deploy?.replicas).toBeUndefined();
+    expect(caddy.deploy?.update_config).toEqual({ order: "stop-first", parallelism: 1 });
     expect(caddy.configs).toEqual([
       { source: "caddyfile", target: "/etc/caddy/Caddyfile" },
       { source: "acme-ca", target: "/etc/caddy/acme-ca.pem" },

@@ -219,5 +219,7 @@ describe("ingress stack on a netns swarm", () => {
       "/etc/caddy/acme-ca.pem",
     ]);
     expect(caddy.Spec.TaskTemplate.Placement?.Constraints ?? []).toEqual([]);
+    expect(caddy.Spec.Mode).toEqual({ Global: {} });
+    expect(caddy.Spec.UpdateConfig.Parallelism).toBe(1);
   });
 });

@@ -172,9 +172,9 @@ describe("VIP failover with real keepalived", () => {
       await staysOn(third.holder, 10_000);
 
       console.log(`VIP failover timings: ${JSON.stringify(timings)}`);
-      // Design target: a few seconds (3 adverts of 1 s, health check 2 x 2 s).
+      // Design target: a few seconds (3 adverts of 1 s; health check 3 misses 3 s apart).
       expect(timings.powerLossFailoverMs).toBeLessThan(10_000);
-      expect(timings.healthFailoverMs).toBeLessThan(15_000);
+      expect(timings.healthFailoverMs).toBeLessThan(20_000);
     } catch (e) {
       for (const n of nodes) console.log(`--- ${n.name} keepalived log ---\n${n.log.slice(-30).join("\n")}`);
       throw e;

@@ -107,12 +107,15 @@ export function renderKeepalivedConfig(k: KeepalivedInput): string {
     "",
     // TCP accept on the local ingress port: with the routing mesh this succeeds only
     // when this node's mesh forwards to a live ingress task, which is what the VIP needs.
+    // Three misses in a row (about 9 s) before the node gives the VIP up: on a loaded node
+    // (3 VMs under TCG) single checks time out now and then, and two in a row took the VIP
+    // off every node at once (docs/ingress.md). A dead holder is still found by VRRP itself.
     "vrrp_script chk_ingress {",
-    `  script "/usr/bin/timeout 2 /bin/bash -c '</dev/tcp/127.0.0.1/${k.healthPort}'"`,
-    "  interval 2",
-    "  timeout 3",
+    `  script "/usr/bin/timeout 4 /bin/bash -c '</dev/tcp/127.0.0.1/${k.healthPort}'"`,
+    "  interval 3",
+    "  timeout 5",
     "  rise 2",
-    "  fall 2",
+    "  fall 3",
     "}",
     "",
     "vrrp_instance swarmforge_vip {",

@@ -93,6 +93,8 @@ export async function createAgentCluster(o: AgentClusterOptions): Promise<AgentC
         join(n.dir, "node.yaml"),
         "--state-dir",
         n.stateDir,
+        "--status-file",
+        join(n.stateDir, "status.json"),
         "--docker-socket",
         n.dockerSocket,
         "--reconcile-interval-ms",

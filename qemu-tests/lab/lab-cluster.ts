@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildImage, DEFAULT_SOURCE_DATE_EPOCH } from "../../builder/image/build.ts";
+import { AGENT_STATUS_FILE } from "../../firstboot/options.ts";
 import type { NodeStatus } from "../../lib/peer/protocol.ts";
 import type { ProgressSink } from "../../lib/progress/events.ts";
 import { plainSink } from "../../lib/progress/renderers.ts";
@@ -19,19 +20,6 @@ import { TestCluster } from "../cluster/test-cluster.ts";
 import { execIn } from "../net/netns.ts";
 import { type Pebble, preparePebble, startPebble } from "./pebble.ts";
 import { makeSshKey, type SshKey, sshClose, sshRun } from "./ssh.ts";
-
-/** Where a node's agent writes its status every round (its state directory, 0700). */
-const AGENT_STATUS_FILE = "/var/lib/swarmforge/status.json";
-
-/**
- * Prints the status file, or fails when it was last written before the node's current
- * boot: the file survives a power cycle, and under TCG the agent writes its first status
- * minutes after power-on. Run R's restore story read the file from before the power-off
- * ("converged" at 112 s, and still holding the VIP).
- */
-const FRESH_STATUS_SCRIPT =
-  `f=${AGENT_STATUS_FILE}; boot=$(( $(date +%s) - $(cut -d. -f1 /proc/uptime) )); ` +
-  `[ "$(stat -c %Y $f)" -ge "$boot" ] || { echo "$f was written before this boot" >&2; exit 3; }; cat $f`;
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -173,7 +161,7 @@ export class LabCluster {
    * formation scenario checks exactly that).
    */
   async status(node: string): Promise<NodeStatus> {
-    const out = await this.sshOk(node, `sudo sh -c '${FRESH_STATUS_SCRIPT}'`, { timeoutMs: 90_000 });
+    const out = await this.sshOk(node, `sudo cat ${AGENT_STATUS_FILE}`, { timeoutMs: 90_000 });
     return JSON.parse(out) as NodeStatus;
   }
 
@@ -242,7 +230,7 @@ export class LabCluster {
     const port = route?.port ?? 80;
     await this.sshOk(
       manager,
-      `docker service inspect app >/dev/null 2>&1 || docker service create --detach --quiet --name app --network swarmforge-apps --replicas ${replicas} --env PORT=${port} swarmforge/backend:latest`,
+      `docker service inspect app >/dev/null 2>&1 || docker service create --detach --quiet --no-resolve-image --name app --network swarmforge-apps --replicas ${replicas} --env PORT=${port} swarmforge/backend:latest`,
     );
   }
 
