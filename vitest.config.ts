@@ -34,8 +34,8 @@ export default defineConfig({
         },
       },
       {
-        // The end-to-end HA stories on booted clusters (tens of minutes under TCG): run by
-        // `npm run test:cluster`, kept out of `npm test` until they fit CI's time limit.
+        // The end-to-end HA stories on booted 1- and 3-node clusters (about 30 minutes under
+        // TCG): the last project of `npm test`, also alone with `npm run test:cluster`.
         test: {
           name: "cluster",
           include: ["qemu-tests/scenarios/**/*.qemu.test.ts"],

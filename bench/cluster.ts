@@ -2,7 +2,7 @@
  * `npm run bench:cluster`: prints the timings the QEMU cluster runs recorded in
  * out/reports/cluster-*.json (power-on to ready, failover, restore, replacement, cold
  * start), newest run of each kind first; `--all` prints every report. Measured by the
- * scenarios (`npm run test:qemu`), not here: this only reads and prints.
+ * scenarios (`npm test` or `npm run test:cluster`), not here: this only reads and prints.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -18,7 +18,7 @@ const files = (await readdir(dir).catch(() => [] as string[]))
   .sort()
   .reverse();
 if (files.length === 0) {
-  process.stdout.write(`no cluster reports in ${dir}: run npm run test:qemu first\n`);
+  process.stdout.write(`no cluster reports in ${dir}: run npm run test:cluster first\n`);
   process.exit(1);
 }
 const seen = new Set<string>();
@@ -30,6 +30,8 @@ for (const f of files) {
     `${r.run}: ${r.nodes} node(s), ${r.memoryMiB} MiB each, ${r.startedAt} .. ${r.finishedAt} (${f})`,
   ];
   if (r.image) lines.push(`  image: ${r.image.buildSeconds} s to build or reuse`);
+  for (const h of r.earlyHangResets ?? [])
+    lines.push(`  ${h.vm} reset at ${h.at}: its boot hung before systemd ("${h.line.trim()}")`);
   for (const s of r.scenarios) {
     lines.push(`  ${s.scenario} ${s.passed ? "passed" : "FAILED"}`);
     for (const [what, sec] of Object.entries(s.seconds))

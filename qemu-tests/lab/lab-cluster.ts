@@ -18,6 +18,7 @@ import { type ClusterSpec, exampleSpec, parseSpecValue } from "../../spec/index.
 import { probeAddress } from "../cluster/probe-address.ts";
 import { TestCluster } from "../cluster/test-cluster.ts";
 import { execIn } from "../net/netns.ts";
+import { type EarlyHangReset, watchEarlyHangs } from "../vm/early-hang.ts";
 import { type Pebble, preparePebble, startPebble } from "./pebble.ts";
 import { makeSshKey, type SshKey, sshClose, sshRun } from "./ssh.ts";
 
@@ -85,6 +86,9 @@ export interface LabClusterOptions {
   name?: string;
 }
 
+/** How many times a VM is reset for a boot hung before systemd (see vm/early-hang.ts). */
+const MAX_EARLY_HANG_RESETS = 2;
+
 /** A booted cluster with its ACME server, SSH key and spec. */
 export class LabCluster {
   private constructor(
@@ -95,6 +99,8 @@ export class LabCluster {
     readonly workDir: string,
     /** When the VMs were powered on (ms since the epoch). */
     readonly poweredOnAt: number,
+    /** Resets of VMs whose boot hung before systemd (the emulator losing a disk read). */
+    readonly earlyHangResets: readonly EarlyHangReset[],
   ) {}
 
   /** Key, Pebble certificates, spec, network, Pebble, then the VMs powered on. */
@@ -118,9 +124,20 @@ export class LabCluster {
         powerOn: false,
       });
       pebble = await startPebble(cluster.net.switchNs, certs);
+      const resets: EarlyHangReset[] = [];
+      for (const vm of cluster.vms)
+        watchEarlyHangs(vm, {
+          maxResets: MAX_EARLY_HANG_RESETS,
+          onReset: (r) => {
+            resets.push(r);
+            process.stderr.write(
+              `lab: ${r.vm} hung before systemd started (console: "${r.line.trim()}"): the emulator lost a disk read; pressed its reset button\n`,
+            );
+          },
+        });
       const at = Date.now();
       await cluster.powerOnAll();
-      return new LabCluster(cluster, spec, pebble, key, workDir, at);
+      return new LabCluster(cluster, spec, pebble, key, workDir, at, resets);
     } catch (e) {
       await tearDown({ pebble, cluster, workDir, passed: false });
       throw e;

@@ -24,6 +24,8 @@ export interface ClusterReport {
   startedAt: string;
   finishedAt: string;
   image?: { path: string; buildSeconds: number };
+  /** VMs the harness reset because their boot hung before systemd (qemu-tests/vm/early-hang.ts). */
+  earlyHangResets: { vm: string; at: string; line: string }[];
   scenarios: ScenarioTimings[];
 }
 
@@ -39,6 +41,7 @@ export class ReportWriter {
       memoryMiB,
       startedAt: new Date().toISOString(),
       finishedAt: "",
+      earlyHangResets: [],
       scenarios: [],
     };
   }
@@ -46,6 +49,11 @@ export class ReportWriter {
   /** Records how the image was obtained. */
   image(path: string, ms: number): void {
     this.report.image = { path, buildSeconds: round(ms) };
+  }
+
+  /** Records the resets of VMs whose boot hung before systemd. */
+  earlyHangResets(resets: readonly { vm: string; at: number; line: string }[]): void {
+    this.report.earlyHangResets = resets.map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
   }
 
   /** The scenario entry (created on first use). */

@@ -47,6 +47,7 @@ beforeAll(async () => {
 }, 60 * MIN);
 
 afterAll(async () => {
+  if (lab) report.earlyHangResets(lab.earlyHangResets);
   const path = await report.write(`${REPO}/out`);
   console.log(`cluster report: ${path}`);
   await lab?.dispose(!failed);

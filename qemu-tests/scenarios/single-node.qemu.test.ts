@@ -31,6 +31,7 @@ beforeAll(async () => {
 }, 60 * MIN);
 
 afterAll(async () => {
+  if (lab) report.earlyHangResets(lab.earlyHangResets);
   console.log(`cluster report: ${await report.write(`${REPO}/out`)}`);
   await lab?.dispose(passed);
 }, 5 * MIN);
