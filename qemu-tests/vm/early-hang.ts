@@ -13,8 +13,8 @@ import type { Vm } from "./vm.ts";
 
 /** The kernel's hung-task report ("INFO: task mount:171 blocked for more than 120 seconds."). */
 export const HUNG_TASK = /\bblocked for more than \d+ seconds\b/;
-/** systemd has started: its banner or its first messages on the console. */
-export const INIT_STARTED = /systemd\[1\]:|Welcome to .*!|systemd \d+ running in system mode/;
+/** systemd has started: its first kernel-log messages or its banner (not GRUB's "Welcome to GRUB!"). */
+export const INIT_STARTED = /systemd\[1\]:|systemd \d+ running in system mode|Welcome to Debian GNU\/Linux/;
 
 /** One reset the watch made. */
 export interface EarlyHangReset {
