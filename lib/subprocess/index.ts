@@ -128,6 +128,11 @@ export interface Daemon {
   stop(graceMs?: number): Promise<void>;
   /** Writes to the program's stdin; only for one started with `stdin: "pipe"`. */
   write?(text: string): void;
+  /**
+   * Lets this process exit while the program runs on (a detached program meant to outlive
+   * it, such as the lab process `lab up` starts): Node no longer waits for it or its pipes.
+   */
+  release(): void;
 }
 
 /** Starts a program in the background; its output lines go to `onLine`. */
@@ -175,6 +180,11 @@ export function spawnDaemon(
     pid,
     exited,
     ...(stdin ? { write: (text: string) => void stdin.write(text) } : {}),
+    release() {
+      child.unref();
+      for (const stream of [child.stdin, child.stdout, child.stderr])
+        (stream as { unref?: () => void } | null)?.unref?.();
+    },
     async stop(graceMs = 10_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGTERM");

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { run, SubprocessError, spawnDaemon } from "./index.ts";
 
@@ -85,5 +86,21 @@ describe("subprocess", () => {
     expect(alive(d.pid)).toBe(false);
     // Writing to a program that is gone does not throw (its end is in `exited`).
     expect(() => d.write?.("three\n")).not.toThrow();
+  });
+
+  it("a released daemon lets its starter exit and runs on", async () => {
+    // The fixture starts `sleep 60` detached (its pipes open), prints its PID, releases it
+    // and returns: without release() Node would wait for the sleep, and this run time out.
+    const fixture = fileURLToPath(new URL("./fixtures/release-main.ts", import.meta.url));
+    const started = Date.now();
+    const r = await run(process.execPath, ["--import", "tsx", fixture], { timeoutMs: 30_000 });
+    const pid = Number(r.stdout.trim());
+    try {
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(pid).toBeGreaterThan(0);
+      expect(alive(pid)).toBe(true);
+    } finally {
+      if (pid > 0) process.kill(pid, "SIGKILL");
+    }
   });
 });

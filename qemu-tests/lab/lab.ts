@@ -48,6 +48,7 @@ function lockTakenError(lock: string): UserError {
 export async function labUp(o: LabUpOptions): Promise<LabState> {
   const running = await readLabState();
   let starterExit: number | undefined;
+  let starter: ReturnType<typeof spawnDaemon> | undefined;
   if (running && (await isLabProcess(running.pid))) {
     if (running.nodes !== o.nodes)
       throw new UserError(
@@ -79,7 +80,7 @@ export async function labUp(o: LabUpOptions): Promise<LabState> {
     const quoted = ["flock", "-n", "-E", String(LOCK_LOST), lock, process.execPath, ...args]
       .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
       .join(" ");
-    const starter = spawnDaemon("sh", ["-c", `exec ${quoted} >>'${LAB_LOG}' 2>&1 </dev/null`], {
+    starter = spawnDaemon("sh", ["-c", `exec ${quoted} >>'${LAB_LOG}' 2>&1 </dev/null`], {
       cwd: REPO,
       detached: true,
     });
@@ -89,28 +90,33 @@ export async function labUp(o: LabUpOptions): Promise<LabState> {
   }
   let shown = 0;
   const { readFile } = await import("node:fs/promises");
-  return waitFor(
-    async () => {
-      if (o.onLog) {
-        const lines = (await readFile(LAB_LOG, "utf8").catch(() => "")).split("\n").filter(Boolean);
-        for (const l of lines.slice(shown)) o.onLog(l);
-        shown = lines.length;
-      }
-      const s = await readLabState();
-      if (s?.phase === "ready" || s?.phase === "failed") return { ok: true, value: s };
-      return { ok: false, saw: s ? s.phase : "no state yet (building the image or starting)" };
-    },
-    {
-      what: "the lab to be ready",
-      timeoutMs: o.timeoutMs,
-      intervalMs: 2_000,
-      abortIf: () => {
-        if (starterExit === undefined) return undefined;
-        if (starterExit === LOCK_LOST) return lockTakenError(qemuLock()).message;
-        return `the lab process ended (exit ${starterExit}) before it was ready; see ${LAB_LOG}`;
+  // Whatever the wait ends with, the lab process runs on without this CLI waiting for it.
+  try {
+    return await waitFor(
+      async () => {
+        if (o.onLog) {
+          const lines = (await readFile(LAB_LOG, "utf8").catch(() => "")).split("\n").filter(Boolean);
+          for (const l of lines.slice(shown)) o.onLog(l);
+          shown = lines.length;
+        }
+        const s = await readLabState();
+        if (s?.phase === "ready" || s?.phase === "failed") return { ok: true, value: s };
+        return { ok: false, saw: s ? s.phase : "no state yet (building the image or starting)" };
       },
-    },
-  );
+      {
+        what: "the lab to be ready",
+        timeoutMs: o.timeoutMs,
+        intervalMs: 2_000,
+        abortIf: () => {
+          if (starterExit === undefined) return undefined;
+          if (starterExit === LOCK_LOST) return lockTakenError(qemuLock()).message;
+          return `the lab process ended (exit ${starterExit}) before it was ready; see ${LAB_LOG}`;
+        },
+      },
+    );
+  } finally {
+    starter?.release();
+  }
 }
 
 /** The running lab's state, with whether its process is alive. */
