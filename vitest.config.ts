@@ -34,8 +34,8 @@ export default defineConfig({
         },
       },
       {
-        // The end-to-end HA stories on booted 1- and 3-node clusters (about 30 minutes under
-        // TCG): the last project of `npm test`, also alone with `npm run test:cluster`.
+        // The end-to-end HA stories on booted 1- and 3-node clusters (an hour and more under
+        // TCG): `npm run test:cluster`, outside `npm test` (docs/decisions.md says why).
         test: {
           name: "cluster",
           include: ["qemu-tests/scenarios/**/*.qemu.test.ts"],

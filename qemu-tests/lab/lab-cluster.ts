@@ -131,7 +131,7 @@ export class LabCluster {
           onReset: (r) => {
             resets.push(r);
             process.stderr.write(
-              `lab: ${r.vm} hung before systemd started (console: "${r.line.trim()}"): the emulator lost a disk read; pressed its reset button\n`,
+              `lab: ${r.vm} hung before systemd started (console: "${r.line.trim()}"), below any swarmforge code: pressed its reset button (qemu-tests/vm/early-hang.ts)\n`,
             );
           },
         });

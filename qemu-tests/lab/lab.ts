@@ -7,7 +7,7 @@
 import { mkdir, open } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../../lib/errors.ts";
-import { run, spawnDaemon } from "../../lib/subprocess/index.ts";
+import { type Daemon, run, spawnDaemon } from "../../lib/subprocess/index.ts";
 import { waitFor } from "../../lib/wait.ts";
 import { sweep } from "../net/sweep.ts";
 import { sweepVms } from "../vm/sweep.ts";
@@ -48,7 +48,7 @@ function lockTakenError(lock: string): UserError {
 export async function labUp(o: LabUpOptions): Promise<LabState> {
   const running = await readLabState();
   let starterExit: number | undefined;
-  let starter: ReturnType<typeof spawnDaemon> | undefined;
+  let starter: Daemon | undefined;
   if (running && (await isLabProcess(running.pid))) {
     if (running.nodes !== o.nodes)
       throw new UserError(
