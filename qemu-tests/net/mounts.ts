@@ -3,7 +3,7 @@
  * sandboxes; killed with SIGKILL it leaves them behind, and `rm -rf` over a live nsfs
  * or overlay mount fails. These helpers find and detach them, deepest first.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { run } from "../../lib/subprocess/index.ts";
 
 /** Mount points at or below `dir`, deepest first. */
@@ -36,4 +36,24 @@ export async function unmountUnder(dir: string): Promise<string[]> {
     }
   }
   return done;
+}
+
+/**
+ * Unmounts everything at or below `dir`, then removes it. A killed daemon's last mount can
+ * land between the two (CI, session 11: `unlink .../exec/netns/ingress_sbox` failed with
+ * EBUSY in a sweep): on EBUSY the tree is unmounted again and the removal retried, up to
+ * five times, half a second apart. Returns what was detached.
+ */
+export async function removeUnder(dir: string): Promise<string[]> {
+  const detached: string[] = [];
+  for (let attempt = 1; ; attempt++) {
+    detached.push(...(await unmountUnder(dir)));
+    try {
+      await rm(dir, { recursive: true, force: true });
+      return detached;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EBUSY" || attempt >= 5) throw e;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }

@@ -3,8 +3,7 @@
  * family prefix and whose run's owner process is gone (or that have no record at all).
  * A run still going in another process is never touched.
  */
-import { rm } from "node:fs/promises";
-import { unmountUnder } from "./mounts.ts";
+import { removeUnder } from "./mounts.ts";
 import { DEFAULT_PREFIX, newRunId } from "./names.ts";
 import { deleteNamespace, killNamespaceProcesses, listNamespaces } from "./netns.ts";
 import { listRecords, ownerAlive, readRecord, removeRecord } from "./run-record.ts";
@@ -37,10 +36,7 @@ export async function sweep(prefix = DEFAULT_PREFIX): Promise<SweepReport> {
     const mine = namespaces.filter((ns) => ns.startsWith(`${runId}-`));
     // Processes first (they hold mounts and sockets), then their mounts, then the namespaces.
     for (const ns of mine) report.killed.push(...(await killNamespaceProcesses(ns)));
-    for (const dir of rec?.dirs ?? []) {
-      report.unmounted.push(...(await unmountUnder(dir)));
-      await rm(dir, { recursive: true, force: true });
-    }
+    for (const dir of rec?.dirs ?? []) report.unmounted.push(...(await removeUnder(dir)));
     for (const ns of mine) {
       await deleteNamespace(ns);
       report.namespaces.push(ns);
