@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { DockerClient } from "../../firstboot/docker/client.ts";
 import { type RunOptions, type RunResult, run } from "../../lib/subprocess/index.ts";
-import { mountsUnder, unmountUnder } from "../net/mounts.ts";
+import { mountsUnder, removeUnder, unmountUnder } from "../net/mounts.ts";
 import { nthHost } from "../net/subnet.ts";
 import { sweep } from "../net/sweep.ts";
 import { type NetNode, TestNetwork } from "../net/test-network.ts";
@@ -242,10 +242,7 @@ export class NetnsCluster {
     const n = this.resolve(which);
     if (n.dockerd?.exitReason()) await this.stopDockerd(n, 0);
     if (n.dockerd || n.agent) throw new Error(`stop ${n.name} before wiping it`);
-    for (const dir of [n.paths.execRoot, n.paths.dataRoot]) {
-      await unmountUnder(dir);
-      await rm(dir, { recursive: true, force: true });
-    }
+    for (const dir of [n.paths.execRoot, n.paths.dataRoot]) await removeUnder(dir);
     await rm(n.stateDir, { recursive: true, force: true });
     await rm(join(n.dir, "key.json"), { force: true });
   }

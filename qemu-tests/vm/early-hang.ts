@@ -50,15 +50,15 @@ export class EarlyHangDetector {
 
 /**
  * Watches `vm`'s console and resets it when a boot hangs before systemd, at most
- * `maxResets` times; `onReset` hears of each. Returns a function that stops the watch.
+ * `maxResets` times; `onReset` hears of each. The watch ends with the VM's console.
  */
 export function watchEarlyHangs(
   vm: Vm,
   o: { maxResets: number; onReset: (r: EarlyHangReset) => void },
-): () => void {
+): void {
   const detector = new EarlyHangDetector();
   let resets = 0;
-  return vm.console.onLine((line) => {
+  vm.console.onLine((line) => {
     if (resets >= o.maxResets || !detector.hung(line, vm.console.bootMark)) return;
     resets++;
     detector.restart(line.index + 1);
