@@ -302,7 +302,10 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
             if (lastRound.current !== "reconciling") lastRound = progress;
           });
           lastRound = { phases: r.phases, current: r.current };
-          const outcome = roundOutcome(r);
+          const outcome = roundOutcome(
+            r,
+            runtime.peers.reachable().map((v) => v.address),
+          );
           quietRounds = outcome === lastOutcome ? quietRounds + 1 : 0;
           lastOutcome = outcome;
           if (r.error && r.error !== lastError) log.error(r.error);

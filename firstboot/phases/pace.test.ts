@@ -25,6 +25,17 @@ describe("roundPauseMs", () => {
     expect(roundPauseMs({ ...base, forming: false, quietRounds: 0 })).toBe(5_000);
     expect(roundPauseMs({ ...base, configError: true, quietRounds: 9 })).toBe(2_000);
   });
+  it("backs a converged node off while nothing changes: doubling up to 30 s", () => {
+    expect(
+      [0, 1, 2, 3, 4, 40].map((quietRounds) => roundPauseMs({ ...base, forming: false, quietRounds })),
+    ).toEqual([5_000, 10_000, 20_000, 30_000, 30_000, 30_000]);
+  });
+  it("keeps a configured reconcile interval longer than 30 s, and one shorter than a second short at first", () => {
+    expect(roundPauseMs({ ...base, forming: false, quietRounds: 5, reconcileIntervalMs: 60_000 })).toBe(
+      60_000,
+    );
+    expect(roundPauseMs({ ...base, forming: false, quietRounds: 0, reconcileIntervalMs: 200 })).toBe(200);
+  });
 });
 
 describe("roundOutcome", () => {
@@ -39,5 +50,10 @@ describe("roundOutcome", () => {
   it("is equal for rounds that ended the same way and differs when a detail changed", () => {
     expect(roundOutcome(round("no quorum"))).toBe(roundOutcome(round("no quorum")));
     expect(roundOutcome(round("no quorum"))).not.toBe(roundOutcome(round("2 of 3 monitors")));
+  });
+  it("differs when a peer stopped answering, in whatever order peers are listed", () => {
+    const both = roundOutcome(round("x"), ["198.18.0.12", "198.18.0.13"]);
+    expect(roundOutcome(round("x"), ["198.18.0.13", "198.18.0.12"])).toBe(both);
+    expect(roundOutcome(round("x"), ["198.18.0.12"])).not.toBe(both);
   });
 });
