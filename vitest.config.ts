@@ -35,7 +35,8 @@ export default defineConfig({
       },
       {
         // The end-to-end HA stories on booted 1- and 3-node clusters (an hour and more under
-        // TCG): `npm run test:cluster`, outside `npm test` (docs/decisions.md says why).
+        // TCG): `npm run test:cluster`; `npm test` runs only the single-node file
+        // (docs/decisions.md says why).
         test: {
           name: "cluster",
           include: ["qemu-tests/scenarios/**/*.qemu.test.ts"],
