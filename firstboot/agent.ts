@@ -11,7 +11,7 @@ import type { Logger } from "./log.ts";
 import type { AgentOptions } from "./options.ts";
 import { PeerDirectory } from "./peer/directory.ts";
 import { type PeerServer, type RouteHandler, startPeerServer } from "./peer/server.ts";
-import { roundOutcome, roundPauseMs } from "./phases/pace.ts";
+import { peerIdentity, roundOutcome, roundPauseMs } from "./phases/pace.ts";
 import { orderPhases, type Phase, type PhaseContext } from "./phases/phase.ts";
 import { runRound } from "./phases/runner.ts";
 import { StateStore } from "./state/agent-state.ts";
@@ -304,7 +304,7 @@ export async function runAgent(opts: AgentOptions, deps: AgentDeps): Promise<voi
           lastRound = { phases: r.phases, current: r.current };
           const outcome = roundOutcome(
             r,
-            runtime.peers.reachable().map((v) => v.address),
+            runtime.peers.reachable().map((v) => peerIdentity(v.address, v.status)),
           );
           quietRounds = outcome === lastOutcome ? quietRounds + 1 : 0;
           lastOutcome = outcome;

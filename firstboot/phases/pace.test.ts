@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { roundOutcome, roundPauseMs } from "./pace.ts";
+import { peerIdentity, roundOutcome, roundPauseMs } from "./pace.ts";
 
 const base = {
   configError: false,
@@ -55,5 +55,22 @@ describe("roundOutcome", () => {
     const both = roundOutcome(round("x"), ["198.18.0.12", "198.18.0.13"]);
     expect(roundOutcome(round("x"), ["198.18.0.13", "198.18.0.12"])).toBe(both);
     expect(roundOutcome(round("x"), ["198.18.0.12"])).not.toBe(both);
+  });
+  it("differs when a peer comes back as a new member: wiped (new incarnation) or rejoined", () => {
+    const swarm = {
+      clusterId: "c",
+      nodeId: "n-old",
+      role: "manager" as const,
+      managerAddrs: [],
+      leader: false,
+    };
+    const before = peerIdentity("198.18.0.13", { incarnation: "i1", swarm });
+    const wiped = peerIdentity("198.18.0.13", { incarnation: "i2", swarm: null });
+    const rejoined = peerIdentity("198.18.0.13", { incarnation: "i2", swarm: { ...swarm, nodeId: "n-new" } });
+    const outcomes = [before, wiped, rejoined].map((p) => roundOutcome(round("x"), [p]));
+    expect(new Set(outcomes).size).toBe(3);
+    expect(roundOutcome(round("x"), [peerIdentity("198.18.0.13", { incarnation: "i1", swarm })])).toBe(
+      outcomes[0],
+    );
   });
 });

@@ -1,6 +1,7 @@
 /**
  * How long the agent pauses between reconcile rounds. Pure.
  */
+import type { NodeStatus } from "../../lib/peer/protocol.ts";
 import type { RoundResult } from "./runner.ts";
 
 /** Round interval while the node has not converged yet and its rounds make progress. */
@@ -46,9 +47,18 @@ export function roundPauseMs(p: RoundPace): number {
 }
 
 /**
+ * A reachable peer as the pace compares it: its address, its incarnation (a wiped node
+ * comes back with a new one) and its swarm node ID and role (a rejoin or a promotion).
+ * A peer that comes back as someone new is a change that the leader acts on.
+ */
+export function peerIdentity(address: string, s: Pick<NodeStatus, "incarnation" | "swarm">): string {
+  return [address, s.incarnation, s.swarm?.nodeId ?? "-", s.swarm?.role ?? "-"].join(" ");
+}
+
+/**
  * A round's outcome for comparing rounds: the phase reached, the error, each phase's status
- * and detail, and the peers that answered (a peer lost is a change even when every phase
- * still holds).
+ * and detail, and the peers that answered, each as {@link peerIdentity} (a peer lost, or
+ * back as a new member, is a change even when every phase still holds).
  */
 export function roundOutcome(r: RoundResult, reachablePeers: readonly string[] = []): string {
   return JSON.stringify([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EngineNode } from "./engine.ts";
-import { DownTracker, type HealInput, NAME_LABEL, planHealing } from "./heal.ts";
+import { DownTracker, describeMembership, type HealInput, NAME_LABEL, planHealing } from "./heal.ts";
 
 type Opts = {
   role?: "manager" | "worker";
@@ -176,5 +176,37 @@ describe("DownTracker", () => {
     expect(t.update([down], 1000).get("a")).toBe(1000);
     expect(t.update([down], 5000).get("a")).toBe(1000);
     expect(t.update([node("a")], 6000).has("a")).toBe(false);
+  });
+});
+
+describe("describeMembership", () => {
+  const m = (id: string, name: string, o: Opts = {}) => node(id, { role: "manager", name, ...o });
+  it("says how many nodes are up and managers reachable", () => {
+    expect(describeMembership(base([m("a", "node1"), m("b", "node2"), m("c", "node3")]))).toBe(
+      "3 of 3 nodes up, 3 managers reachable",
+    );
+  });
+  it("counts the seconds of a node down within the grace period, then only says it is down", () => {
+    const nodes = [
+      m("a", "node1"),
+      m("b", "node2"),
+      m("c", "node3", { state: "down", reach: "unreachable" }),
+    ];
+    const at = (now: number) => describeMembership(base(nodes, { downSince: new Map([["c", 50_000]]), now }));
+    expect(at(60_000)).toBe("2 of 3 nodes up, 2 managers reachable; node3 (c) down 10 s");
+    expect(at(65_000)).not.toBe(at(60_000));
+    expect(at(110_000)).toBe("2 of 3 nodes up, 2 managers reachable; node3 (c) down");
+    expect(at(200_000)).toBe(at(110_000));
+  });
+  it("changes when a wiped node rejoins under a new ID, before and after its label", () => {
+    const old = m("c", "node3", { state: "down", reach: "unreachable" });
+    const grace = { downSince: new Map([["c", 0]]), now: 100_000 };
+    const before = describeMembership(base([m("a", "node1"), m("b", "node2"), old], grace));
+    const joined = describeMembership(base([m("a", "node1"), m("b", "node2"), old, m("d", "")], grace));
+    const labelled = describeMembership(
+      base([m("a", "node1"), m("b", "node2"), old, m("d", "node3")], grace),
+    );
+    expect(new Set([before, joined, labelled]).size).toBe(3);
+    expect(joined).toContain("1 not labelled yet");
   });
 });

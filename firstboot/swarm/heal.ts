@@ -164,6 +164,33 @@ function planMembership(i: HealInput): HealAction | undefined {
   return undefined;
 }
 
+/**
+ * The membership as the leader sees it, for the swarm phase's detail: how many nodes are
+ * ready, how many managers raft can reach, and each node that is down. A node down for
+ * less than the grace period shows its seconds, so the detail changes every round while a
+ * heal waits on the clock; the agent's pace takes a changed detail as a reason to look
+ * again soon (phases/pace.ts), and otherwise a settled leader would act up to 30 s late.
+ */
+export function describeMembership(i: Pick<HealInput, "nodes" | "downSince" | "now" | "graceMs">): string {
+  const isDown = (n: EngineNode) => !ready(n) || (isManager(n) && !reachable(n));
+  const up = i.nodes.filter((n) => !isDown(n)).length;
+  const managers = i.nodes.filter((n) => isManager(n) && reachable(n)).length;
+  const down = i.nodes
+    .filter(isDown)
+    .sort((a, b) => (nameOf(a) ?? "").localeCompare(nameOf(b) ?? "") || a.ID.localeCompare(b.ID))
+    .map((n) => {
+      const since = i.downSince.get(n.ID);
+      const s = since === undefined ? 0 : i.now - since;
+      return s < i.graceMs ? `${describe(n)} down ${Math.floor(s / 1000)} s` : `${describe(n)} down`;
+    });
+  const unnamed = i.nodes.filter((n) => nameOf(n) === undefined).length;
+  return [
+    `${up} of ${i.nodes.length} nodes up, ${managers} managers reachable`,
+    ...(unnamed > 0 ? [`${unnamed} not labelled yet`] : []),
+    ...down,
+  ].join("; ");
+}
+
 /** Tracks since when each node has been not ready (the leader's memory; resets on leader change). */
 export class DownTracker {
   private readonly since = new Map<string, number>();

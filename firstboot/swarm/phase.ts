@@ -19,7 +19,7 @@ import { isDockerError } from "../docker/errors.ts";
 import type { Phase, PhaseContext, PhaseOutcome } from "../phases/phase.ts";
 import type { StateStore } from "../state/agent-state.ts";
 import { type EngineInfo, SWARM_PORT, type SwarmEngine } from "./engine.ts";
-import { DownTracker, planHealing } from "./heal.ts";
+import { DownTracker, describeMembership, planHealing } from "./heal.ts";
 
 /** Options of the swarm phase. */
 export interface SwarmPhaseOptions {
@@ -61,8 +61,9 @@ export class SwarmPhase implements Phase {
     const local = info.Swarm.LocalNodeState;
     if (local === "active") {
       const facts = await this.adopt(ctx, info);
-      if (facts.role === "manager") await this.heal(ctx, info);
-      return { status: "done", detail: `${facts.role} in swarm ${facts.clusterId.slice(0, 12)}` };
+      const membership = facts.role === "manager" ? await this.heal(ctx, info) : undefined;
+      const detail = `${facts.role} in swarm ${facts.clusterId.slice(0, 12)}`;
+      return { status: "done", detail: membership ? `${detail}: ${membership}` : detail };
     }
     if (local === "pending") return { status: "waiting", reason: "Docker is joining the swarm" };
     if (local === "error" && ctx.state.get().swarm === undefined) return this.leaveFailedJoin(ctx, info);
@@ -352,13 +353,18 @@ export class SwarmPhase implements Phase {
     return { status: "waiting", reason: `a swarm join failed (${info.Swarm.Error}); asking again` };
   }
 
-  private async heal(ctx: PhaseContext, info: EngineInfo): Promise<void> {
+  /**
+   * The leader heals the swarm (one membership change per round) and tells the membership
+   * it saw; other managers tell nothing (undefined).
+   */
+  private async heal(ctx: PhaseContext, info: EngineInfo): Promise<string | undefined> {
     const nodes = await this.engine.nodeList();
     const self = nodes.find((n) => n.ID === info.Swarm.NodeID);
     this.leader = self?.ManagerStatus?.Leader === true;
-    if (!this.leader) return;
+    if (!this.leader) return undefined;
     const now = ctx.now();
     const downSince = this.down.update(nodes, now);
+    const membership = describeMembership({ nodes, downSince, now, graceMs: this.o.managerGraceMs });
     const agents = [{ name: ctx.node.name, nodeId: info.Swarm.NodeID }];
     for (const p of ctx.peers.reachable()) {
       const s = p.status.swarm;
@@ -386,5 +392,6 @@ export class SwarmPhase implements Phase {
         await this.engine.nodeRemove(a.nodeId, true);
       }
     }
+    return membership;
   }
 }
