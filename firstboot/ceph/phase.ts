@@ -54,8 +54,8 @@ export interface CephPhaseOptions {
   /**
    * After a full converge, rounds within this time only check that /var/data is still
    * CephFS-mounted (default 180 s): a full round still runs about five librados batches,
-   * each seconds of CPU on a small or emulated node. Removal of a replaced node's monitor
-   * and OSDs therefore happens within about three minutes of the newcomer's OSDs coming up.
+   * each seconds of CPU on a small or emulated node. Not after a round whose removal of
+   * dead members waited or took a step: the next round runs in full again.
    */
   fullEveryMs?: number;
 }
@@ -125,12 +125,18 @@ export class CephPhase implements Phase {
     );
     if (outcome.status === "waiting") return outcome;
     this.mountedAt ??= ctx.now();
+    const removal = outcome.removal;
     const detail =
       `ceph ${material.fsid.slice(0, 8)}: ${outcome.osds.length} OSD disk(s), /var/data mounted` +
       (standbyMgr || !isMonitorNode(ctx.spec, ctx.node.name) || isFormingMgrNode(ctx.spec, ctx.node.name)
         ? ""
-        : "; this node's standby mgr starts once the swarm has its managers");
-    this.lastFull = { at: ctx.now(), detail };
+        : "; this node's standby mgr starts once the swarm has its managers") +
+      (removal.waiting.length > 0 ? `; waiting to remove: ${removal.waiting.join("; ")}` : "");
+    // A removal that waits (a replacement's new OSD not up yet) or that took a step (a purge
+    // is followed by its host's CRUSH bucket) is looked at again next round, not within
+    // fullEveryMs: a replaced node's old OSD kept Ceph out of HEALTH_OK for minutes.
+    this.lastFull =
+      removal.waiting.length > 0 || removal.steps.length > 0 ? undefined : { at: ctx.now(), detail };
     return { status: "done", detail };
   }
 

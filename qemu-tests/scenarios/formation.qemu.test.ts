@@ -96,6 +96,14 @@ function waitCephHealthy(node: string, mons: number, osds: number, timeoutMs: nu
   );
 }
 
+/** The OSD map's OSDs as `ceph osd dump` lists them (asked on `node`). */
+async function osdDump(node: string) {
+  const dump = JSON.parse(await lab.sshOk(node, "sudo ceph osd dump --format json")) as {
+    osds: { osd: number; uuid: string; up: number; in: number }[];
+  };
+  return dump.osds;
+}
+
 /** `docker node ls` on a manager: hostname -> {status, availability, manager}. */
 async function swarmNodes(node: string) {
   const out = await lab.sshOk(
@@ -295,10 +303,7 @@ describe("3-node cluster on the real image", () => {
       // Replace a node that does not hold the VIP, so this story is about membership.
       const victim = [...all].reverse().find((n) => n !== holder)!;
       const others = all.filter((n) => n !== victim);
-      const oldOsds = JSON.parse(await lab.sshOk(others[0]!, "sudo ceph osd tree --format json")) as {
-        nodes: { id: number; type: string; name: string }[];
-      };
-      const oldIds = oldOsds.nodes.filter((n) => n.type === "osd").map((n) => n.id);
+      const oldOsds = await osdDump(others[0]!);
       const on = Date.now();
       await lab.cluster.replace(victim);
       await lab.waitConverged([victim], 40 * MIN);
@@ -319,17 +324,18 @@ describe("3-node cluster on the real image", () => {
       );
       await waitCephHealthy(others[0]!, 3, 3, 30 * MIN);
       report.time("replacement", "fresh boot to Ceph HEALTH_OK", Date.now() - on);
-      const tree = JSON.parse(await lab.sshOk(others[0]!, "sudo ceph osd tree --format json")) as {
-        nodes: { id: number; type: string; name: string; status?: string }[];
-      };
-      const osds = tree.nodes.filter((n) => n.type === "osd");
+      // Three OSDs up: the two survivors' as before and one new (Ceph may give the new OSD
+      // the purged one's id, so the OSDs are told apart by their UUIDs, one per disk).
+      const osds = await osdDump(others[0]!);
       expect(osds).toHaveLength(3);
-      expect(osds.every((o) => o.status === "up")).toBe(true);
-      const newIds = osds.map((o) => o.id).filter((id) => !oldIds.includes(id));
+      expect(osds.every((o) => o.up === 1 && o.in === 1)).toBe(true);
+      const kept = osds.filter((o) => oldOsds.some((p) => p.uuid === o.uuid));
       report
         .scenario("replacement")
-        .notes.push(`replaced ${victim}; OSD ids before ${oldIds} after ${osds.map((o) => o.id)}`);
-      expect(newIds.length).toBeGreaterThanOrEqual(0);
+        .notes.push(
+          `replaced ${victim}; OSDs before ${oldOsds.map((o) => `${o.osd}:${o.uuid.slice(0, 8)}`)} after ${osds.map((o) => `${o.osd}:${o.uuid.slice(0, 8)}`)}`,
+        );
+      expect(kept).toHaveLength(2);
       const mons = JSON.parse(await lab.sshOk(others[0]!, "sudo ceph mon dump --format json")) as {
         mons: { name: string }[];
       };
