@@ -11,6 +11,7 @@ import { ingressOfflineImage } from "../../images/containers/ingress-offline.ts"
 import { nodeRecipe } from "../../images/node/recipe.ts";
 import type { ContainerImageRecipe, ImageRecipe } from "../../images/recipe.ts";
 import { UserError } from "../../lib/errors.ts";
+import { lockFile } from "../../lib/file-lock.ts";
 import type { Progress } from "../../lib/progress/tasks.ts";
 import { run } from "../../lib/subprocess/index.ts";
 import type { ClusterSpec } from "../../spec/schema.ts";
@@ -127,30 +128,46 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
     },
     "rootfs-cached": async (update) => update(cache.rootfsTar),
     "rootfs-build": async (update) => {
-      await rm(cache.complete, { force: true });
-      await mkdir(join(cache.rootfsTar, ".."), { recursive: true });
-      await buildRootfs(
-        {
-          rootfs: recipe.rootfs,
-          sources: plan.sources,
-          debCacheDir: cache.debs,
-          containerDebsDir: cache.containerDebs,
-          outTar: cache.rootfsTar,
-          workDir: work,
-        },
-        {
-          sourceDateEpoch: opts.sourceDateEpoch,
-          ...sig,
-          // mmdebstrap's own status lines; apt's and dpkg's chatter stays out of the log
-          onLine: (l) => {
-            if (/^[IWE]: /.test(l)) update(l);
+      // Two builds at once (test files in parallel, two terminals) would share apt's
+      // download dir and this key's container .debs: one builds, the other waits and then
+      // takes what the first one built.
+      const lock = await lockFile(cache.buildLock, {
+        timeoutMs: 90 * 60_000,
+        what: "the rootfs cache",
+        onWait: () => update("another build is making a rootfs: waiting for it"),
+      });
+      try {
+        if (await exists(cache.complete)) {
+          update(`made by another build meanwhile: ${cache.rootfsTar}`);
+          return;
+        }
+        await rm(cache.complete, { force: true });
+        await mkdir(join(cache.rootfsTar, ".."), { recursive: true });
+        await buildRootfs(
+          {
+            rootfs: recipe.rootfs,
+            sources: plan.sources,
+            debCacheDir: cache.debs,
+            containerDebsDir: cache.containerDebs,
+            outTar: cache.rootfsTar,
+            workDir: work,
           },
-        },
-      );
-      await writeFile(
-        cache.complete,
-        `${JSON.stringify({ rootfsKey: plan.rootfsKey, sources: plan.sources, builtAt: new Date(now()).toISOString() }, null, 2)}\n`,
-      );
+          {
+            sourceDateEpoch: opts.sourceDateEpoch,
+            ...sig,
+            // mmdebstrap's own status lines; apt's and dpkg's chatter stays out of the log
+            onLine: (l) => {
+              if (/^[IWE]: /.test(l)) update(l);
+            },
+          },
+        );
+        await writeFile(
+          cache.complete,
+          `${JSON.stringify({ rootfsKey: plan.rootfsKey, sources: plan.sources, builtAt: new Date(now()).toISOString() }, null, 2)}\n`,
+        );
+      } finally {
+        await lock.release();
+      }
     },
     stage: async () => {
       await mkdir(root);

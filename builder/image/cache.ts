@@ -11,6 +11,8 @@ export interface CachePaths {
   containerDebs: string;
   /** Written last: the entry is complete. */
   complete: string;
+  /** Held while a rootfs is built (one mmdebstrap at a time shares `debs`). */
+  buildLock: string;
 }
 
 /** The cache layout for a rootfs key. */
@@ -21,5 +23,6 @@ export function cachePaths(cacheDir: string, rootfsKey: string): CachePaths {
     rootfsTar: join(entry, "rootfs.tar"),
     containerDebs: join(entry, "container-debs"),
     complete: join(entry, "complete.json"),
+    buildLock: join(cacheDir, "rootfs-build.lock"),
   };
 }

@@ -3,7 +3,7 @@
  * AbortSignal and timeout, the whole process tree killed on abort, and a typed error
  * that carries the command, exit code, signal and the tail of stderr.
  */
-import { execa, type ResultPromise } from "execa";
+import { execa, type ResultPromise, type StdinOption } from "execa";
 
 /** Why a subprocess did not succeed. */
 export type SubprocessFailureKind = "exit" | "signal" | "timeout" | "aborted" | "spawn";
@@ -44,6 +44,11 @@ export interface RunOptions {
   inherit?: boolean;
   /** Keep stdout as raw bytes. */
   binary?: boolean;
+  /**
+   * An open file descriptor of ours given to the program as its stdin (flock(1) locks the
+   * file it is given, and the lock stays with our open file: lib/file-lock.ts).
+   */
+  stdinFd?: number;
 }
 
 /** What a finished program returned. */
@@ -213,7 +218,7 @@ function start(command: string, args: readonly string[], opts: RunOptions): Resu
     cancelSignal: opts.signal,
     timeout: opts.timeoutMs,
     reject: false,
-    stdin: opts.input === undefined ? (opts.inherit ? "inherit" : "ignore") : "pipe",
+    stdin: stdinOf(opts),
     stdout: opts.inherit ? "inherit" : "pipe",
     stderr: opts.inherit ? "inherit" : "pipe",
     encoding: opts.binary ? "buffer" : "utf8",
@@ -224,6 +229,12 @@ function start(command: string, args: readonly string[], opts: RunOptions): Resu
     detached: !opts.inherit,
     maxBuffer: 512 * 1024 * 1024,
   });
+}
+
+function stdinOf(opts: RunOptions): StdinOption {
+  if (opts.stdinFd !== undefined) return opts.stdinFd as StdinOption;
+  if (opts.input !== undefined) return "pipe";
+  return opts.inherit ? "inherit" : "ignore";
 }
 
 /** SIGKILL a process group, ignoring one that is already gone. */
