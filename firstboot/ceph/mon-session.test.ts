@@ -2,8 +2,13 @@
  * The monitor session's process handling, with a stand-in helper that speaks the same
  * line protocol (the real librados helper runs against real monitors in ceph.netns.test.ts):
  * batches answered in call order over one process, a helper that stops answering replaced,
- * a helper that dies reported with its last stderr line.
+ * a helper that dies reported with its last stderr line. One test runs the real helper
+ * (python3-rados) against a monitor address where nothing listens.
  */
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Daemon, spawnDaemon } from "../../lib/subprocess/index.ts";
 import { sandboxLayout } from "./layout.ts";
@@ -38,7 +43,7 @@ afterEach(async () => {
 });
 
 function session(slackMs = 10_000): MonSession {
-  const s = new MonSession(standIn, sandboxLayout("/tmp/sf-session-test", "sfs"), slackMs);
+  const s = new MonSession(standIn, sandboxLayout("/tmp/sf-session-test", "sfs"), slackMs, 0);
   sessions.push(s);
   return s;
 }
@@ -73,5 +78,35 @@ describe("MonSession", () => {
       /monitor session ended \(exit 3\): helper broke on purpose/,
     );
     expect(text(await s.send([{ prefix: "again" }], 1))).toEqual(["again"]);
+  });
+
+  it("the real helper gives up connecting after its connect timeout when no monitor answers", async () => {
+    // A loopback port that was free a moment ago: connections to it are refused.
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, "127.0.0.1", () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const root = await mkdtemp(join(tmpdir(), "sf-session-real-"));
+    try {
+      const layout = sandboxLayout(root, "sfs");
+      await mkdir(join(root, "etc"), { recursive: true });
+      await writeFile(
+        layout.confPath,
+        `[global]\nfsid = 6049dfa8-7a7f-4327-96fb-6ef04400e0f3\nmon_host = 127.0.0.1:${port}\nauth_supported = none\n`,
+      );
+      // Before the fix librados ignored the timeout and waited 300 s; the session's own
+      // limit here (3 + 60 s) would then answer "no answer from the monitor session".
+      const real = new MonSession(spawnDaemon, layout, 60_000, 3);
+      sessions.push(real);
+      const t0 = Date.now();
+      await expect(real.send([{ prefix: "quorum_status" }], 1)).rejects.toThrow(
+        /cannot connect to the monitors: .*timed out/,
+      );
+      expect(Date.now() - t0).toBeLessThan(30_000);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -58,9 +58,12 @@ for line in sys.stdin:
     if handle is not None and now != stamp:
         drop()
     if handle is None:
-        handle = rados.Rados(conffile=req["conf"], clustername=req["cluster"], name="client.admin")
+        # connect() ignores its timeout argument: librados waits client_mount_timeout
+        # (300 s by default) for a monitor to answer.
+        handle = rados.Rados(conffile=req["conf"], clustername=req["cluster"], name="client.admin",
+                             conf={"client_mount_timeout": str(req["connect_timeout"])})
         try:
-            handle.connect(timeout=req["timeout"])
+            handle.connect()
         except Exception as e:
             drop()
             answer({"error": "cannot connect to the monitors: %s" % e})
@@ -98,6 +101,13 @@ export class MonSession {
     private readonly layout: CephLayout,
     /** Added to a batch's own timeouts for Python's start on a slow node (default 60 s). */
     private readonly slackMs = 60_000,
+    /**
+     * The shortest wait for a monitor when connecting (s). A batch's own timeout is often
+     * 5 s ("does a quorum answer?"), too short for a cephx handshake with a busy monitor
+     * on a TCG node; before, the connect waited for the whole batch limit instead (70 s
+     * with no monitor up, which every new cluster spent idle before its first monitor).
+     */
+    private readonly minConnectS = 20,
   ) {}
 
   /** Sends `commands` (timeouts in seconds: connect and each command); one reply each, in order. */
@@ -122,10 +132,11 @@ export class MonSession {
       cluster: this.layout.cluster,
       conf: this.layout.confPath,
       timeout: timeoutS,
+      connect_timeout: Math.max(timeoutS, this.minConnectS),
       commands,
     });
     // Connect, then every command, plus Python's start on a slow node.
-    const limitMs = timeoutS * (commands.length + 1) * 1000 + this.slackMs;
+    const limitMs = (Math.max(timeoutS, this.minConnectS) + timeoutS * commands.length) * 1000 + this.slackMs;
     let timer: NodeJS.Timeout | undefined;
     const line = await new Promise<string>((resolve, reject) => {
       this.pending = { resolve, reject };
