@@ -98,4 +98,33 @@ describe("phase runner", () => {
     expect(heard).toEqual(["swarm:pending,pending", "ingress:done,pending"]);
     expect(Object.keys(c.state.get().journal).sort()).toEqual(["ingress", "swarm"]);
   });
+
+  it("logs a phase that took 10 s or more with its duration, also a waiting or failed one", async () => {
+    const c = await ctx();
+    let clock = 0;
+    const lines: string[] = [];
+    const timed: PhaseContext = {
+      ...c,
+      now: () => clock,
+      log: { info: (m: string) => lines.push(m), warn: () => {}, error: () => {} },
+    } as unknown as PhaseContext;
+    const slow = (name: PhaseName, ms: number, outcome: PhaseOutcome): Phase => ({
+      name,
+      converge: async () => {
+        clock += ms;
+        if (outcome.status === "waiting" && outcome.reason === "boom") throw new Error("boom");
+        return outcome;
+      },
+    });
+    await runRound(
+      [slow("swarm", 9_999, { status: "done" }), slow("ingress", 95_400, { status: "waiting", reason: "x" })],
+      timed,
+    );
+    expect(lines.filter((l) => l.includes("took"))).toEqual(["phase ingress took 95 s"]);
+    await runRound([slow("swarm", 12_000, { status: "waiting", reason: "boom" })], timed);
+    expect(lines.filter((l) => l.includes("took"))).toEqual([
+      "phase ingress took 95 s",
+      "phase swarm took 12 s",
+    ]);
+  });
 });

@@ -14,6 +14,17 @@ export interface RoundResult {
 }
 
 /**
+ * A phase slower than this is logged with its duration: a round runs its phases one after
+ * the other, so on a slow node one long phase (an OSD made, a stack deployed) holds back
+ * everything after it, and the journal should show which one it was.
+ */
+export const SLOW_PHASE_MS = 10_000;
+
+function noteSlow(ctx: PhaseContext, name: string, ms: number): void {
+  if (ms >= SLOW_PHASE_MS) ctx.log.info(`phase ${name} took ${Math.round(ms / 1000)} s`);
+}
+
+/**
  * Runs one round over `phases` (already in order). `onPhase` hears which phase starts, with
  * the statuses so far: a first round on a slow node takes many minutes, and the node's
  * status should say where it is meanwhile.
@@ -27,8 +38,9 @@ export async function runRound(
   for (const [i, phase] of phases.entries()) {
     ctx.signal.throwIfAborted();
     onPhase?.({ phases: [...out], current: phase.name, error: null });
+    const started = ctx.now();
     try {
-      const r = await phase.converge(ctx);
+      const r = await phase.converge(ctx).finally(() => noteSlow(ctx, phase.name, ctx.now() - started));
       if (r.status === "waiting") {
         out[i] = { name: phase.name, status: "waiting", detail: r.reason };
         return { phases: out, current: phase.name, error: null };
