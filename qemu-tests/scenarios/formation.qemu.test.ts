@@ -96,9 +96,15 @@ function waitCephHealthy(node: string, mons: number, osds: number, timeoutMs: nu
   );
 }
 
-/** The OSD map's OSDs as `ceph osd dump` lists them (asked on `node`). */
+/**
+ * The OSD map's OSDs as `ceph osd dump` lists them (asked on `node`). The `ceph` CLI is
+ * Python: on a busy 1-vCPU TCG node one call outlasted SSH's default 60 s.
+ */
 async function osdDump(node: string) {
-  const dump = JSON.parse(await lab.sshOk(node, "sudo ceph osd dump --format json")) as {
+  const out = await lab.sshOk(node, "sudo ceph osd dump --format json --connect-timeout 60", {
+    timeoutMs: 180_000,
+  });
+  const dump = JSON.parse(out) as {
     osds: { osd: number; uuid: string; up: number; in: number }[];
   };
   return dump.osds;
@@ -336,7 +342,11 @@ describe("3-node cluster on the real image", () => {
           `replaced ${victim}; OSDs before ${oldOsds.map((o) => `${o.osd}:${o.uuid.slice(0, 8)}`)} after ${osds.map((o) => `${o.osd}:${o.uuid.slice(0, 8)}`)}`,
         );
       expect(kept).toHaveLength(2);
-      const mons = JSON.parse(await lab.sshOk(others[0]!, "sudo ceph mon dump --format json")) as {
+      const mons = JSON.parse(
+        await lab.sshOk(others[0]!, "sudo ceph mon dump --format json --connect-timeout 60", {
+          timeoutMs: 180_000,
+        }),
+      ) as {
         mons: { name: string }[];
       };
       expect(mons.mons).toHaveLength(3);
