@@ -25,9 +25,11 @@ export default defineConfig({
         },
       },
       {
-        // One-VM files, the single-node story among them: each VM has one vCPU, so two
-        // files run at once, one per core of a 2-core machine (image builds share the
-        // rootfs cache under a lock: lib/file-lock.ts).
+        // One-VM files, the single-node story among them: two files run at once, one VM
+        // per core of a 2-core machine (image builds share the rootfs cache under a lock:
+        // lib/file-lock.ts). Set, because vitest's default is one worker less than the
+        // cores: one on such a machine. Its own group order, so a run of every project
+        // does not mix it with the unit project's worker count.
         test: {
           name: "qemu",
           include: ["**/*.qemu.test.ts"],
@@ -35,6 +37,8 @@ export default defineConfig({
           testTimeout: 3_600_000,
           hookTimeout: 3_600_000,
           fileParallelism: true,
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
       {
