@@ -128,15 +128,16 @@ export class MonSession {
   private async exchange(commands: readonly object[], timeoutS: number): Promise<MonReply[]> {
     if (this.closed) throw new Error("ceph: the monitor session is closed");
     const proc = this.helper();
+    const connectS = Math.max(timeoutS, this.minConnectS);
     const request = JSON.stringify({
       cluster: this.layout.cluster,
       conf: this.layout.confPath,
       timeout: timeoutS,
-      connect_timeout: Math.max(timeoutS, this.minConnectS),
+      connect_timeout: connectS,
       commands,
     });
     // Connect, then every command, plus Python's start on a slow node.
-    const limitMs = (Math.max(timeoutS, this.minConnectS) + timeoutS * commands.length) * 1000 + this.slackMs;
+    const limitMs = (connectS + timeoutS * commands.length) * 1000 + this.slackMs;
     let timer: NodeJS.Timeout | undefined;
     const line = await new Promise<string>((resolve, reject) => {
       this.pending = { resolve, reject };

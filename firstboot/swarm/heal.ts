@@ -33,6 +33,8 @@ export type HealAction =
 const isManager = (n: EngineNode) => n.Spec.Role === "manager";
 const ready = (n: EngineNode) => n.Status.State === "ready";
 const reachable = (n: EngineNode) => n.ManagerStatus?.Reachability === "reachable";
+/** Not ready, or a manager raft cannot reach: what the grace period is counted from. */
+const isDown = (n: EngineNode) => !ready(n) || (isManager(n) && !reachable(n));
 const nameOf = (n: EngineNode) => n.Spec.Labels?.[NAME_LABEL];
 
 function describe(n: EngineNode): string {
@@ -172,7 +174,6 @@ function planMembership(i: HealInput): HealAction | undefined {
  * again soon (phases/pace.ts), and otherwise a settled leader would act up to 30 s late.
  */
 export function describeMembership(i: Pick<HealInput, "nodes" | "downSince" | "now" | "graceMs">): string {
-  const isDown = (n: EngineNode) => !ready(n) || (isManager(n) && !reachable(n));
   const up = i.nodes.filter((n) => !isDown(n)).length;
   const managers = i.nodes.filter((n) => isManager(n) && reachable(n)).length;
   const down = i.nodes
@@ -200,8 +201,7 @@ export class DownTracker {
     const seen = new Set<string>();
     for (const n of nodes) {
       seen.add(n.ID);
-      const down = !ready(n) || (isManager(n) && !reachable(n));
-      if (!down) this.since.delete(n.ID);
+      if (!isDown(n)) this.since.delete(n.ID);
       else if (!this.since.has(n.ID)) this.since.set(n.ID, now);
     }
     for (const id of [...this.since.keys()]) if (!seen.has(id)) this.since.delete(id);
