@@ -4,7 +4,7 @@
  * made for the run, and a demo app (`app`, the baked `swarmforge/backend`) deployed the
  * way a user would, through a manager. The QEMU scenarios and `swarmforge lab` share it.
  */
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildImage, DEFAULT_SOURCE_DATE_EPOCH } from "../../builder/image/build.ts";
@@ -180,6 +180,23 @@ export class LabCluster {
   async status(node: string): Promise<NodeStatus> {
     const out = await this.sshOk(node, `sudo cat ${AGENT_STATUS_FILE}`, { timeoutMs: 90_000 });
     return JSON.parse(out) as NodeStatus;
+  }
+
+  /**
+   * Saves each node's agent journal (every boot its disk holds) as `<dir>/<node>-agent.log`.
+   * For after a run's stories: a passed run removes the VMs' disks, and the journal is where
+   * the phase durations and waits are. Best effort: a node that does not answer gets a file
+   * saying so.
+   */
+  async saveAgentJournals(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    for (const n of this.nodeNames) {
+      const r = await this.ssh(n, "sudo journalctl -u swarmforge-agent.service --no-pager -o short-iso", {
+        timeoutMs: 120_000,
+      }).catch((e: Error) => ({ exitCode: -1, stdout: "", stderr: e.message }));
+      const text = r.exitCode === 0 ? r.stdout : `journal not read: exit ${r.exitCode}: ${r.stderr}\n`;
+      await writeFile(join(dir, `${n}-agent.log`), text);
+    }
   }
 
   /** HTTPS GET of the app through `address` (the VIP by default), verified against Pebble's issuing root. */

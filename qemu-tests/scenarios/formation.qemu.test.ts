@@ -50,8 +50,9 @@ afterAll(async () => {
   if (lab) report.earlyHangResets(lab.earlyHangResets);
   const path = await report.write(`${REPO}/out`);
   console.log(`cluster report: ${path}`);
+  await lab?.saveAgentJournals(path.replace(/\.json$/, "-journals"));
   await lab?.dispose(!failed);
-}, 5 * MIN);
+}, 10 * MIN);
 
 /** `ceph -s` as JSON through a node's admin key (sudo over SSH). */
 async function cephStatus(node: string) {

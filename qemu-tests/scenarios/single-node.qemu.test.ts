@@ -32,7 +32,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (lab) report.earlyHangResets(lab.earlyHangResets);
-  console.log(`cluster report: ${await report.write(`${REPO}/out`)}`);
+  const path = await report.write(`${REPO}/out`);
+  console.log(`cluster report: ${path}`);
+  await lab?.saveAgentJournals(path.replace(/\.json$/, "-journals"));
   await lab?.dispose(passed);
 }, 5 * MIN);
 
