@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lockFile } from "./file-lock.ts";
-import { spawnDaemon } from "./subprocess/index.ts";
+import { holdFlock } from "./flock-holder.ts";
 import { waitFor } from "./wait.ts";
 
 let dir: string;
@@ -59,17 +59,7 @@ describe("lockFile", () => {
 
   it("is free again at once when its holder dies without releasing it", async () => {
     const path = join(dir, "c.lock");
-    let held = false;
-    const holder = spawnDaemon("flock", ["--no-fork", path, "sh", "-c", "echo held; exec sleep 60"], {
-      onLine: (l) => {
-        if (l.includes("held")) held = true;
-      },
-    });
-    await waitFor(async () => (held ? { ok: true, value: true } : { ok: false, saw: "not held yet" }), {
-      what: "the holder to take the lock",
-      timeoutMs: 10_000,
-      intervalMs: 50,
-    });
+    const holder = await holdFlock(path);
     const refused = await lockFile(path, { timeoutMs: 1_000 }).catch((x: unknown) => x);
     expect(refused).toBeInstanceOf(Error);
     await holder.stop(2_000);

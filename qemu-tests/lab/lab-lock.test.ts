@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isUserError } from "../../lib/errors.ts";
-import { type Daemon, spawnDaemon } from "../../lib/subprocess/index.ts";
-import { waitFor } from "../../lib/wait.ts";
+import { holdFlock } from "../../lib/flock-holder.ts";
+import type { Daemon } from "../../lib/subprocess/index.ts";
 import { labUp } from "./lab.ts";
 import { LAB_LOG, readLabState } from "./lab-state.ts";
 
@@ -21,17 +21,7 @@ const saved = process.env.SWARMFORGE_QEMU_LOCK;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "sf-lab-lock-"));
   const lock = join(dir, "qemu.lock");
-  let held = false;
-  holder = spawnDaemon("flock", ["--no-fork", lock, "sh", "-c", "echo held; exec sleep 60"], {
-    onLine: (l) => {
-      if (l.includes("held")) held = true;
-    },
-  });
-  await waitFor(async () => (held ? { ok: true, value: true } : { ok: false, saw: "not held yet" }), {
-    what: "the lock to be held",
-    timeoutMs: 10_000,
-    intervalMs: 50,
-  });
+  holder = await holdFlock(lock);
   process.env.SWARMFORGE_QEMU_LOCK = lock;
 });
 afterAll(async () => {
