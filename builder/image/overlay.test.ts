@@ -2,6 +2,11 @@ import { lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import {
+  FIREWALL_UNIT_PATH,
+  FIREWALL_UNIT_WANTS_LINK,
+  renderFirewallUnit,
+} from "../../firstboot/firewall/unit.ts";
 import { nodeRecipe } from "../../images/node/recipe.ts";
 import { BAKED_SPEC_PATH } from "../../spec/node-config.ts";
 import { renderGrubCfg } from "./grub.ts";
@@ -63,6 +68,12 @@ describe("overlay", () => {
     expect(after).not.toContain("swarmforge-load-images.service");
     expect(/^Wants=(.*)$/m.exec(unit)?.[1]).toBe("network-online.target");
     expect(write(ops, AGENT_PATH).text).toContain("agent");
+  });
+
+  it("bakes the firewall's boot unit enabled, exactly as the agent would install it", () => {
+    // The agent then finds unit and link in place: no daemon-reload on its first converge.
+    expect(write(ops, FIREWALL_UNIT_PATH).text).toBe(renderFirewallUnit());
+    expect(ops).toContainEqual({ op: "link", path: FIREWALL_UNIT_WANTS_LINK, target: FIREWALL_UNIT_PATH });
   });
 
   it("pins the datasources, loads the kernel modules, sets the sysctls, mounts by UUID", () => {

@@ -8,42 +8,13 @@ import { lstat, readFile } from "node:fs/promises";
 import { run, tail } from "../../lib/subprocess/index.ts";
 import { type CheckedFileResult, replaceFileChecked } from "../keepalived/checked-file.ts";
 import { FIREWALL_TABLE } from "./render.ts";
-
-/** Where the agent keeps the ruleset the boot unit loads. */
-export const FIREWALL_RULES_PATH = "/etc/swarmforge/firewall.nft";
-/** The boot unit's name and path. */
-export const FIREWALL_UNIT_NAME = "swarmforge-firewall.service";
-export const FIREWALL_UNIT_PATH = `/etc/systemd/system/${FIREWALL_UNIT_NAME}`;
-/** The link `systemctl enable` makes for the unit's `WantedBy=sysinit.target`. */
-const FIREWALL_UNIT_WANTS_LINK = `/etc/systemd/system/sysinit.target.wants/${FIREWALL_UNIT_NAME}`;
-
-/**
- * The boot unit (pure). Ordered like Debian's nftables.service: before network-pre.target,
- * pulled in by sysinit.target, so the rules are in place before any NIC is configured
- * and before any service listens. Stopping the unit leaves the rules in place.
- */
-export function renderFirewallUnit(rulesPath = FIREWALL_RULES_PATH): string {
-  return [
-    "[Unit]",
-    "Description=swarmforge firewall (nftables table inet swarmforge)",
-    "DefaultDependencies=no",
-    "Wants=network-pre.target",
-    "Before=network-pre.target shutdown.target",
-    "Conflicts=shutdown.target",
-    "After=local-fs.target",
-    `ConditionPathExists=${rulesPath}`,
-    "",
-    "[Service]",
-    "Type=oneshot",
-    "RemainAfterExit=yes",
-    `ExecStart=/usr/sbin/nft -f ${rulesPath}`,
-    `ExecReload=/usr/sbin/nft -f ${rulesPath}`,
-    "",
-    "[Install]",
-    "WantedBy=sysinit.target",
-    "",
-  ].join("\n");
-}
+import {
+  FIREWALL_RULES_PATH,
+  FIREWALL_UNIT_NAME,
+  FIREWALL_UNIT_PATH,
+  FIREWALL_UNIT_WANTS_LINK,
+  renderFirewallUnit,
+} from "./unit.ts";
 
 /** How nft is run: on the host, or (tests) inside a network namespace. */
 export type NftRunner = (
@@ -95,7 +66,11 @@ export async function applyFirewall(
   return { file, loaded };
 }
 
-/** Writes the boot unit when it differs and enables it (idempotent). */
+/**
+ * Writes the boot unit when it differs and enables it (idempotent). The node image bakes
+ * both (images/node/units.ts), so on a node this normally finds them and runs nothing: a
+ * daemon-reload is tens of seconds of PID 1's CPU on a small or emulated node.
+ */
 export async function installFirewallUnit(): Promise<void> {
   const unit = renderFirewallUnit();
   const current = await readFile(FIREWALL_UNIT_PATH, "utf8").catch(() => undefined);
@@ -105,8 +80,10 @@ export async function installFirewallUnit(): Promise<void> {
   }
   // Enabled = the WantedBy link exists. Read directly: this runs every round, and a
   // `systemctl is-enabled` per round is a program start the node does not need.
+  // --no-reload: systemd has the unit by now (loaded at boot, or just reloaded above), and
+  // enabling only adds the link read at the next boot.
   const link = await lstat(FIREWALL_UNIT_WANTS_LINK).catch(() => undefined);
   if (!link?.isSymbolicLink()) {
-    await run("systemctl", ["enable", FIREWALL_UNIT_NAME], { timeoutMs: 60_000 });
+    await run("systemctl", ["enable", "--no-reload", FIREWALL_UNIT_NAME], { timeoutMs: 60_000 });
   }
 }

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../lib/subprocess/index.ts";
 import type { ClusterSpec } from "../../spec/index.ts";
 import { type ClusterSpecInput, exampleSpec, parseSpecValue } from "../../spec/index.ts";
-import { renderFirewallUnit } from "./apply.ts";
 import { NamespaceSet, type TestNamespace } from "./netns-fixture.ts";
 import { firewallModelFromSpec, renderFirewall } from "./render.ts";
+import { renderFirewallUnit } from "./unit.ts";
 
 function spec(nodes: number, edit: (s: ClusterSpecInput) => void = () => {}): ClusterSpec {
   const raw = exampleSpec({ nodes });

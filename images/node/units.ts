@@ -1,4 +1,5 @@
 /** The systemd units the node image ships (data only). */
+import { FIREWALL_UNIT_NAME, renderFirewallUnit } from "../../firstboot/firewall/unit.ts";
 import type { UnitFile } from "../recipe.ts";
 
 /**
@@ -83,5 +84,17 @@ WantedBy=ssh.service multi-user.target
 `,
 };
 
+/**
+ * The firewall's boot unit, baked enabled: it loads the ruleset the agent writes, from the
+ * second boot on (a first boot has none yet, so the unit's condition skips it). Baked so
+ * the agent's first firewall converge needs no daemon-reload and no implied one in
+ * `systemctl enable`: each is tens of seconds of PID 1's CPU on a small or emulated node.
+ */
+export const firewallUnit: UnitFile = {
+  name: FIREWALL_UNIT_NAME,
+  wantedBy: ["sysinit.target"],
+  content: renderFirewallUnit(),
+};
+
 /** Every unit the node image ships. */
-export const nodeUnits: UnitFile[] = [agentUnit, loadImagesUnit, sshHostKeysUnit];
+export const nodeUnits: UnitFile[] = [agentUnit, loadImagesUnit, sshHostKeysUnit, firewallUnit];
