@@ -38,6 +38,6 @@ describe("cloud-init configuration of the node image", () => {
     for (const gone of ["package-update-upgrade-install", "puppet", "chef", "salt-minion", "phone-home"])
       expect(cfg.cloud_final_modules).not.toContain(gone);
     expect(cfg.datasource_list).toEqual(["NoCloud", "ConfigDrive", "Ec2", "None"]);
-    expect(cfg.ssh_genkeytypes).toEqual(["ed25519", "ecdsa", "rsa"]);
+    expect(cfg.ssh_genkeytypes).toEqual(["ed25519", "ecdsa"]);
   });
 });
