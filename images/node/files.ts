@@ -125,21 +125,6 @@ const monitorWeight = cpuWeight(
   "the Ceph monitor keeps its lease on a busy node.",
 );
 
-/**
- * The OSDs' slice gets the same weight, for the same reason. With the default weight an
- * OSD on a node busy with Docker (an ingress stack deployed, containers started) answered
- * its peers' heartbeats 10-30 s late in a 3-VM TCG run (run X, qemu-tests/README.md):
- * HEALTH_WARN OSD_SLOW_PING_TIME for seven minutes after the agents had converged, and
- * past the 20 s grace an OSD is reported down (the flapping of run W). An OSD idles at a
- * few percent of a node; recovery can take more, and then it shares the CPU evenly with
- * the runtime instead of waiting behind it.
- */
-const osdWeight = cpuWeight(
-  "system-ceph\\x2dosd.slice",
-  "Slice",
-  "Ceph's OSDs answer heartbeats in time on a busy node.",
-);
-
 /** Every overlay file of the node image. */
 export const nodeFiles: OverlayFile[] = [
   datasources,
@@ -149,5 +134,4 @@ export const nodeFiles: OverlayFile[] = [
   runtimeWeight("docker.service"),
   runtimeWeight("containerd.service"),
   monitorWeight,
-  osdWeight,
 ];
