@@ -50,8 +50,12 @@ afterAll(async () => {
   if (lab) report.earlyHangResets(lab.earlyHangResets);
   const path = await report.write(`${REPO}/out`);
   console.log(`cluster report: ${path}`);
-  await lab?.saveAgentJournals(path.replace(/\.json$/, "-journals"));
-  await lab?.dispose(!failed);
+  try {
+    await lab?.saveAgentJournals(path.replace(/\.json$/, "-journals"));
+  } finally {
+    // Whatever the journals did, the VMs, taps and namespace go.
+    await lab?.dispose(!failed);
+  }
 }, 10 * MIN);
 
 /** `ceph -s` as JSON through a node's admin key (sudo over SSH). */

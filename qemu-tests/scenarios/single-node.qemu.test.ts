@@ -34,8 +34,12 @@ afterAll(async () => {
   if (lab) report.earlyHangResets(lab.earlyHangResets);
   const path = await report.write(`${REPO}/out`);
   console.log(`cluster report: ${path}`);
-  await lab?.saveAgentJournals(path.replace(/\.json$/, "-journals"));
-  await lab?.dispose(passed);
+  try {
+    await lab?.saveAgentJournals(path.replace(/\.json$/, "-journals"));
+  } finally {
+    // Whatever the journals did, the VMs, taps and namespace go.
+    await lab?.dispose(passed);
+  }
 }, 5 * MIN);
 
 describe("single node on the real image", () => {
