@@ -20,6 +20,7 @@ import { TestCluster } from "../cluster/test-cluster.ts";
 import { execIn } from "../net/netns.ts";
 import { type EarlyHangReset, watchEarlyHangs } from "../vm/early-hang.ts";
 import { type Pebble, preparePebble, startPebble } from "./pebble.ts";
+import type { ReportWriter } from "./report.ts";
 import { makeSshKey, type SshKey, sshClose, sshRun } from "./ssh.ts";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -296,6 +297,27 @@ export class LabCluster {
       this.nodeNames.map((n) => sshClose(this.cluster.net.switchNs, this.key, this.cluster.address(n))),
     );
     await tearDown({ pebble: this.pebble, cluster: this.cluster, workDir: this.workDir, passed });
+  }
+}
+
+/**
+ * Ends a scenario file's run: writes its report (with the early-hang resets), saves each
+ * node's agent journal beside it, and disposes the cluster (artifacts kept unless
+ * `passed`), also when the journals could not be saved.
+ */
+export async function endRun(
+  lab: LabCluster | undefined,
+  report: ReportWriter,
+  passed: boolean,
+): Promise<void> {
+  if (lab) report.earlyHangResets(lab.earlyHangResets);
+  const path = await report.write(`${REPO}/out`);
+  console.log(`cluster report: ${path}`);
+  try {
+    await lab?.saveAgentJournals(path.replace(/\.json$/, "-journals"));
+  } finally {
+    // Whatever the journals did, the VMs, taps and namespace go.
+    await lab?.dispose(passed);
   }
 }
 

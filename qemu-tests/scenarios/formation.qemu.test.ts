@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { waitFor } from "../../lib/wait.ts";
-import { buildLabImage, LabCluster, REPO } from "../lab/lab-cluster.ts";
+import { buildLabImage, endRun, LabCluster } from "../lab/lab-cluster.ts";
 import { scanTcp } from "../lab/port-scan.ts";
 import { ReportWriter } from "../lab/report.ts";
 
@@ -46,17 +46,7 @@ beforeAll(async () => {
   });
 }, 60 * MIN);
 
-afterAll(async () => {
-  if (lab) report.earlyHangResets(lab.earlyHangResets);
-  const path = await report.write(`${REPO}/out`);
-  console.log(`cluster report: ${path}`);
-  try {
-    await lab?.saveAgentJournals(path.replace(/\.json$/, "-journals"));
-  } finally {
-    // Whatever the journals did, the VMs, taps and namespace go.
-    await lab?.dispose(!failed);
-  }
-}, 10 * MIN);
+afterAll(() => endRun(lab, report, !failed), 10 * MIN);
 
 /** `ceph -s` as JSON through a node's admin key (sudo over SSH). */
 async function cephStatus(node: string) {

@@ -7,7 +7,7 @@
  *   flock /tmp/swarmforge-qemu.lock npx vitest run --project cluster qemu-tests/scenarios/single-node.qemu.test.ts
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildLabImage, LabCluster, REPO } from "../lab/lab-cluster.ts";
+import { buildLabImage, endRun, LabCluster } from "../lab/lab-cluster.ts";
 import { scanTcp } from "../lab/port-scan.ts";
 import { ReportWriter } from "../lab/report.ts";
 
@@ -30,17 +30,7 @@ beforeAll(async () => {
   });
 }, 60 * MIN);
 
-afterAll(async () => {
-  if (lab) report.earlyHangResets(lab.earlyHangResets);
-  const path = await report.write(`${REPO}/out`);
-  console.log(`cluster report: ${path}`);
-  try {
-    await lab?.saveAgentJournals(path.replace(/\.json$/, "-journals"));
-  } finally {
-    // Whatever the journals did, the VMs, taps and namespace go.
-    await lab?.dispose(passed);
-  }
-}, 5 * MIN);
+afterAll(() => endRun(lab, report, passed), 5 * MIN);
 
 describe("single node on the real image", () => {
   it(
