@@ -40,6 +40,8 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** Returns a reason when waiting is pointless (the VM died); checked every round. */
   abortIf?: () => string | undefined;
+  /** Called each time the probe sees something other than the last time (a wait's progress). */
+  onSaw?: (saw: string) => void;
 }
 
 /** Raised when a wait ran out of time or its subject died. */
@@ -66,6 +68,7 @@ export async function waitFor<T>(probe: () => Promise<ProbeResult<T>>, opts: Wai
     opts.signal?.throwIfAborted();
     const died = opts.abortIf?.();
     if (died) throw new WaitTimeoutError(opts.what, `${died}; before that: ${saw}`, "died");
+    const before = saw;
     try {
       const r = await probe();
       if (r.ok) return r.value;
@@ -73,6 +76,7 @@ export async function waitFor<T>(probe: () => Promise<ProbeResult<T>>, opts: Wai
     } catch (e) {
       saw = e instanceof Error ? e.message : String(e);
     }
+    if (saw !== before) opts.onSaw?.(saw);
     if (clock.now() >= deadline) throw new WaitTimeoutError(opts.what, saw, "timeout");
     await clock.sleep(Math.min(interval, Math.max(0, deadline - clock.now())), opts.signal);
   }

@@ -50,6 +50,18 @@ export function labSpecInput(o: { nodes: number; name?: string; prefix?: string 
   return input;
 }
 
+/**
+ * A wait's progress on stderr, one line each time what it sees changes, with the seconds
+ * since `since`: a run's log then shows where its minutes went (the report has only the
+ * end times).
+ */
+export function printProgress(what: string, since = Date.now()): (saw: string) => void {
+  return (saw) =>
+    process.stderr.write(
+      `${new Date().toISOString().slice(11, 19)} [+${Math.round((Date.now() - since) / 1000)} s] ${what}: ${saw.slice(0, 400)}\n`,
+    );
+}
+
 function parsed(input: unknown): ClusterSpec {
   const r = parseSpecValue(input);
   if (!r.ok) throw new Error(`spec: ${JSON.stringify(r.problems)}`);
@@ -254,7 +266,12 @@ export class LabCluster {
         }
         return seen.length === 0 ? { ok: true, value: true } : { ok: false, saw: seen.join("; ") };
       },
-      { what: `agents of ${nodes.join(", ")} converged`, timeoutMs, intervalMs: 20_000 },
+      {
+        what: `agents of ${nodes.join(", ")} converged`,
+        timeoutMs,
+        intervalMs: 20_000,
+        onSaw: printProgress("waiting for the agents"),
+      },
     );
     return out;
   }
@@ -282,7 +299,12 @@ export class LabCluster {
           return { ok: false, saw: (e as Error).message.slice(0, 200) };
         }
       },
-      { what: `https://${this.appHost}/ via ${address}`, timeoutMs, intervalMs: 2_000 },
+      {
+        what: `https://${this.appHost}/ via ${address}`,
+        timeoutMs,
+        intervalMs: 2_000,
+        onSaw: printProgress(`waiting for HTTPS via ${address}`),
+      },
     );
   }
 

@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { waitFor } from "../../lib/wait.ts";
-import { buildLabImage, endRun, LabCluster } from "../lab/lab-cluster.ts";
+import { buildLabImage, endRun, LabCluster, printProgress } from "../lab/lab-cluster.ts";
 import { scanTcp } from "../lab/port-scan.ts";
 import { ReportWriter } from "../lab/report.ts";
 
@@ -52,7 +52,7 @@ afterAll(() => endRun(lab, report, !failed), 10 * MIN);
 async function cephStatus(node: string) {
   const out = await lab.sshOk(node, "sudo ceph -s --format json --connect-timeout 20", { timeoutMs: 60_000 });
   return JSON.parse(out) as {
-    health: { status: string; checks?: Record<string, unknown> };
+    health: { status: string; checks?: Record<string, { summary?: { message?: string } }> };
     quorum_names: string[];
     osdmap: { num_osds: number; num_up_osds: number; num_in_osds: number; osdmap?: unknown };
   };
@@ -75,7 +75,10 @@ function waitCephHealthy(node: string, mons: number, osds: number, timeoutMs: nu
           o.num_osds === osds &&
           o.num_up_osds === osds &&
           o.num_in_osds === osds;
-        const saw = `${s.health.status} ${Object.keys(s.health.checks ?? {}).join(",")} quorum=${s.quorum_names.join(",")} osds=${o.num_up_osds}/${o.num_in_osds}/${o.num_osds}`;
+        const checks = Object.entries(s.health.checks ?? {})
+          .map(([k, c]) => `${k} (${c.summary?.message ?? ""})`)
+          .join(", ");
+        const saw = `${s.health.status} ${checks} quorum=${s.quorum_names.join(",")} osds=${o.num_up_osds}/${o.num_in_osds}/${o.num_osds}`;
         return ok ? { ok: true, value: s } : { ok: false, saw };
       } catch (e) {
         return { ok: false, saw: (e as Error).message.slice(0, 200) };
@@ -87,6 +90,7 @@ function waitCephHealthy(node: string, mons: number, osds: number, timeoutMs: nu
       // `ceph -s` is a Python program that spends ~20 s of a 1-vCPU TCG node's CPU per call:
       // asked every 10 s it kept the node busy with the test's own question.
       intervalMs: 45_000,
+      onSaw: printProgress("waiting for Ceph HEALTH_OK"),
     },
   );
 }
@@ -324,6 +328,7 @@ describe("3-node cluster on the real image", () => {
           what: `the swarm with ${victim} once, the dead entry removed`,
           timeoutMs: 15 * MIN,
           intervalMs: 5_000,
+          onSaw: printProgress("waiting for the swarm's members"),
         },
       );
       await waitCephHealthy(others[0]!, 3, 3, 30 * MIN);
