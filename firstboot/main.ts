@@ -55,7 +55,7 @@ async function main(): Promise<number> {
     new CephPhase({ stateDir: opts.stateDir }),
     new KeepalivedPhase(),
     new FirewallPhase(),
-    new IngressPhase({ stateDir: opts.stateDir }),
+    new IngressPhase({}),
   ];
   const known = ["swarm", ...others.map((p) => p.name)];
   const unknown = (opts.phases ?? []).filter((p) => !known.includes(p));

@@ -6,7 +6,6 @@
  */
 import type { ClusterSpec } from "../../spec/index.ts";
 import type { ComposeFile, ComposeService } from "./compose.ts";
-import { composeToYaml } from "./compose.ts";
 import {
   FORWARD_AUTH_PORT,
   FORWARD_AUTH_SERVICE,
@@ -126,5 +125,5 @@ export function renderOfflineStack(spec: ClusterSpec, o: ProviderOptions): Rende
     add("secrets", "forward-auth", "forward-auth.ini", faConfig);
     compose.services[FORWARD_AUTH_SERVICE] = forwardAuthService(o.images.forwardAuth, "forward-auth");
   }
-  return { composeYaml: composeToYaml(compose), files, hostDirectories: [`${o.dataDir}/caddy`] };
+  return { compose, files, hostDirectories: [`${o.dataDir}/caddy`] };
 }

@@ -1,15 +1,17 @@
 /**
  * Deploying the ingress plan: write the files its configs and secrets come from, make
  * sure the ACME storage directory exists, then `docker stack deploy`, but only when the
- * plan's hash differs from the last deployed one or the stack has gone missing.
+ * swarm does not already run this plan (every planned service there, labelled with the
+ * plan's hash).
  */
 import { chmod, mkdir } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { type RunResult, run } from "../../lib/subprocess/index.ts";
 import { DockerClient } from "../docker/client.ts";
-import { readJsonFile, writeFileAtomic } from "../state/atomic-file.ts";
+import { writeFileAtomic } from "../state/atomic-file.ts";
+import { PLAN_LABEL } from "./names.ts";
 import type { IngressPlan } from "./plan.ts";
-import { type SwarmReader, stackServices } from "./status.ts";
+import { type SwarmReader, stackServiceList } from "./status.ts";
 
 /** Runs the docker CLI (tests point it at a namespaced dockerd with DOCKER_HOST). */
 export type DockerCli = (args: readonly string[]) => Promise<RunResult>;
@@ -17,30 +19,37 @@ export type DockerCli = (args: readonly string[]) => Promise<RunResult>;
 /** The node's docker CLI. */
 export const hostDockerCli: DockerCli = (args) => run("docker", args, { timeoutMs: 300_000 });
 
-/** Where the hash of the last deployed plan is kept (per node). */
-export interface DeployedHashStore {
-  get(): Promise<string | undefined>;
-  set(hash: string): Promise<void>;
+/** The stack as the swarm has it, against a plan. */
+export interface DeployedStack {
+  /** Names of the stack's services, sorted. */
+  services: string[];
+  /**
+   * "current": every planned service is there with this plan's hash; "changed": a service
+   * of the stack carries another plan; "missing": otherwise (nothing deployed yet, or a
+   * planned service is gone).
+   */
+  state: "current" | "changed" | "missing";
 }
 
-/** A hash store in a small JSON file under the agent's state dir. */
-export function fileHashStore(path: string): DeployedHashStore {
-  return {
-    async get() {
-      const v = (await readJsonFile(path)) as { hash?: unknown } | undefined;
-      return typeof v?.hash === "string" ? v.hash : undefined;
-    },
-    set: (hash) => writeFileAtomic(path, `${JSON.stringify({ hash })}\n`),
-  };
+/** Reads the stack's services and the plan each carries (Engine API only: no program started). */
+export async function deployedStack(api: SwarmReader, plan: IngressPlan): Promise<DeployedStack> {
+  const list = await stackServiceList(api, plan.stackName);
+  const services = list.map((s) => s.Spec.Name).sort();
+  const label = new Map(list.map((s) => [s.Spec.Name, s.Spec.Labels?.[PLAN_LABEL]]));
+  const state = [...label.values()].some((h) => h !== plan.hash)
+    ? "changed"
+    : plan.services.every((n) => label.has(n))
+      ? "current"
+      : "missing";
+  return { services, state };
 }
 
 /** Injected effects of {@link deployIngress}. */
 export interface IngressDeployDeps {
   /** For `docker stack deploy` and removing configs/secrets (the CLI has the compose logic). */
   docker?: DockerCli;
-  /** For the every-round check that the stack is there (the Engine API: no program started). */
+  /** For the check that the swarm runs the plan (the Engine API: no program started). */
   api?: SwarmReader;
-  hashes: DeployedHashStore;
 }
 
 /** What {@link deployIngress} did. */
@@ -51,17 +60,15 @@ export interface IngressDeployResult {
   services: string[];
 }
 
-/** Writes the plan's files and deploys the stack when needed (idempotent). */
+/** Writes the plan's files and deploys the stack unless the swarm already runs the plan (idempotent). */
 export async function deployIngress(
   plan: IngressPlan,
-  deps: IngressDeployDeps,
+  deps: IngressDeployDeps = {},
 ): Promise<IngressDeployResult> {
   const docker = deps.docker ?? hostDockerCli;
   const api = deps.api ?? new DockerClient();
-  const before = await stackServices(api, plan.stackName);
-  const last = await deps.hashes.get();
-  const missing = plan.services.some((s) => !before.includes(s));
-  if (last === plan.hash && !missing) return { deployed: false, reason: "unchanged", services: before };
+  const before = await deployedStack(api, plan);
+  if (before.state === "current") return { deployed: false, reason: "unchanged", services: before.services };
 
   for (const d of plan.hostDirectories) await mkdir(d, { recursive: true });
   await mkdir(dirname(plan.composePath), { recursive: true, mode: 0o700 });
@@ -83,12 +90,11 @@ export async function deployIngress(
     plan.composePath,
     plan.stackName,
   ]);
-  await deps.hashes.set(plan.hash);
   await removeStaleObjects(docker, plan);
   return {
     deployed: true,
-    reason: last === plan.hash ? "missing" : "changed",
-    services: await stackServices(api, plan.stackName),
+    reason: before.state,
+    services: (await deployedStack(api, plan)).services,
   };
 }
 
@@ -115,9 +121,4 @@ export async function removeStaleObjects(docker: DockerCli, plan: IngressPlan): 
     }
   }
   return removed;
-}
-
-/** The hash file's default place under a state dir. */
-export function ingressHashPath(stateDir: string): string {
-  return join(stateDir, "ingress-stack.json");
 }

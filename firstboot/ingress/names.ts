@@ -3,6 +3,10 @@ import { createHash } from "node:crypto";
 
 /** The stack the agent deploys; its services are `swarmforge_<name>`. */
 export const STACK_NAME = "swarmforge";
+
+/** The service label holding the hash of the ingress plan a service was deployed from. */
+export const PLAN_LABEL = "io.swarmforge.ingress.plan";
+
 /**
  * The attachable overlay network the ingress proxies live on. Apps join it as an
  * external network so the proxy reaches them by service name.

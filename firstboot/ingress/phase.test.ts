@@ -1,13 +1,16 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import type { RunResult } from "../../lib/subprocess/index.ts";
 import { exampleSpec, parseSpecValue } from "../../spec/index.ts";
 import { DockerError } from "../docker/errors.ts";
-import type { ImageInfo, SwarmNode, SwarmService } from "../docker/types.ts";
+import type { ImageInfo, SwarmNode, SwarmService, SystemInfo } from "../docker/types.ts";
 import { phaseContext } from "../firewall/phase-context-fixture.ts";
 import type { ImageReader } from "./baked-images.ts";
-import { IngressPhase } from "./phase.ts";
+import type { ComposeFile } from "./compose.ts";
+import { PLAN_LABEL } from "./names.ts";
+import { IngressPhase, type LeaderReader } from "./phase.ts";
 import type { SwarmReader } from "./status.ts";
 
 const dirs: string[] = [];
@@ -22,26 +25,30 @@ function spec(nodes: number) {
 }
 
 /**
- * A docker CLI and Engine API that record calls and know which stack services exist (the
- * real `docker stack deploy` path runs in stack.netns.test.ts).
+ * A docker CLI and Engine API that record calls and know which stack services exist and
+ * which plan they carry (the real `docker stack deploy` path runs in stack.netns.test.ts).
+ * `swarm.leader` says whether this node is the swarm's leader; `swarm.plan` is the plan
+ * label of the deployed service (a deploy sets it from the compose file it was given).
  */
 function recordingDocker(images: Record<string, string> = {}) {
   const calls: string[][] = [];
-  let deployed = false;
+  const swarm: { leader: boolean; plan: string | undefined } = { leader: true, plan: undefined };
   const out = (stdout: string): RunResult => ({ stdout, stderr: "", exitCode: 0 });
-  const service = {
-    ID: "svc1",
-    Version: { Index: 1 },
-    CreatedAt: "",
-    UpdatedAt: "",
-    Spec: {
-      Name: "swarmforge_caddy",
-      Mode: { Replicated: { Replicas: 1 } },
-      TaskTemplate: { ContainerSpec: { Image: "swarmforge/caddy:local@sha256:abc123" } },
-    },
-    Endpoint: { Ports: [{ Protocol: "tcp", TargetPort: 443, PublishedPort: 443 }] },
-  } as SwarmService;
-  const api: SwarmReader & ImageReader = {
+  const service = (plan: string) =>
+    ({
+      ID: "svc1",
+      Version: { Index: 1 },
+      CreatedAt: "",
+      UpdatedAt: "",
+      Spec: {
+        Name: "swarmforge_caddy",
+        Labels: { "com.docker.stack.namespace": "swarmforge", [PLAN_LABEL]: plan },
+        Mode: { Replicated: { Replicas: 1 } },
+        TaskTemplate: { ContainerSpec: { Image: "swarmforge/caddy:local@sha256:abc123" } },
+      },
+      Endpoint: { Ports: [{ Protocol: "tcp", TargetPort: 443, PublishedPort: 443 }] },
+    }) as SwarmService;
+  const api: SwarmReader & ImageReader & LeaderReader = {
     imageInspect: async (name) => {
       calls.push(["api", "image", name]);
       const id = images[name];
@@ -51,7 +58,7 @@ function recordingDocker(images: Record<string, string> = {}) {
     },
     serviceList: async (filters) => {
       calls.push(["api", "services", JSON.stringify(filters)]);
-      return deployed ? [service] : [];
+      return swarm.plan === undefined ? [] : [service(swarm.plan)];
     },
     taskList: async (filters) => {
       calls.push(["api", "tasks", JSON.stringify(filters)]);
@@ -66,14 +73,24 @@ function recordingDocker(images: Record<string, string> = {}) {
         },
       ];
     },
-    nodeList: async () => [{ ID: "n1", Description: { Hostname: "node1" } } as SwarmNode],
+    info: async () => {
+      calls.push(["api", "info"]);
+      return { Swarm: { NodeID: "n1" } } as SystemInfo;
+    },
+    nodeList: async () => [
+      { ID: "n1", Description: { Hostname: "node1" }, ManagerStatus: { Leader: swarm.leader } } as SwarmNode,
+    ],
   };
   return {
     calls,
     api,
+    swarm,
     docker: async (args: readonly string[]) => {
       calls.push([...args]);
-      if (args[0] === "stack" && args[1] === "deploy") deployed = true;
+      if (args[0] === "stack" && args[1] === "deploy") {
+        const compose = parse(await readFile(args.at(-2)!, "utf8")) as ComposeFile;
+        swarm.plan = compose.services.caddy?.deploy?.labels?.[PLAN_LABEL];
+      }
       return out("");
     },
   };
@@ -96,7 +113,6 @@ function managerPhase(
   extra: Partial<ConstructorParameters<typeof IngressPhase>[0]> = {},
 ) {
   return new IngressPhase({
-    stateDir: ctx.dir,
     docker: r.docker,
     api: r.api,
     workDir: join(ctx.dir, "ingress"),
@@ -110,7 +126,7 @@ describe("IngressPhase", () => {
     const ctx = await phaseContext(spec(3), 0);
     dirs.push(ctx.dir);
     const { docker, api, calls } = recordingDocker();
-    const phase = new IngressPhase({ stateDir: ctx.dir, docker, api, workDir: join(ctx.dir, "ingress") });
+    const phase = new IngressPhase({ docker, api, workDir: join(ctx.dir, "ingress") });
     expect(await phase.converge(ctx)).toEqual({
       status: "waiting",
       reason: "this node is not in a swarm yet",
@@ -124,7 +140,6 @@ describe("IngressPhase", () => {
     });
     // Ceph mode and the data dir is not a mount point: nothing is deployed.
     const notMounted = new IngressPhase({
-      stateDir: ctx.dir,
       docker,
       api,
       workDir: join(ctx.dir, "ingress"),
@@ -185,12 +200,12 @@ describe("IngressPhase", () => {
       "config ls",
       "secret ls",
     ]);
-    expect(calls.filter((c) => c[0] === "api" && c[1] === "services")).toHaveLength(3);
+    // Asked: before the deploy in the phase and in the deploy, after it, and once next round.
+    expect(calls.filter((c) => c[0] === "api" && c[1] === "services")).toHaveLength(4);
 
     // Status: services and tasks through the Engine API (a manager), node IDs as hostnames;
     // nothing serves TLS on the probed port, which the certificate entry says instead of failing.
     const status = await new IngressPhase({
-      stateDir: ctx.dir,
       docker,
       api,
       certificateProbe: { address: "127.0.0.1", port: 9, timeoutMs: 1_000 },
@@ -216,5 +231,40 @@ describe("IngressPhase", () => {
     expect(status.certificates[0]?.host).toBe("app.cluster.example.org");
     expect(status.certificates[0]?.error).toBeTruthy();
     expect(typeof status.vip.heldHere).toBe("boolean");
+  });
+
+  it("leaves the deploy to the swarm's leader: another manager waits, then is done without deploying", async () => {
+    const ctx = await managerContext();
+    const recorder = recordingDocker();
+    const { calls, swarm } = recorder;
+    swarm.leader = false;
+    const phase = managerPhase(ctx, recorder);
+    const waiting = await phase.converge(ctx);
+    expect(waiting.status).toBe("waiting");
+    expect(waiting.status === "waiting" && waiting.reason).toMatch(
+      /^the swarm's leader deploys ingress plan [0-9a-f]{12} \(the stack is not all there\)$/,
+    );
+    // The leader deployed another plan (an older spec): still waiting, still no deploy here.
+    swarm.plan = "0".repeat(64);
+    const other = await phase.converge(ctx);
+    expect(other.status === "waiting" && other.reason).toMatch(/\(the stack runs another plan\)$/);
+    expect(calls.filter((c) => c[0] !== "api")).toEqual([]);
+
+    // This node becomes the leader: it deploys its plan (a changed one), once.
+    swarm.leader = true;
+    expect((await phase.converge(ctx)).status).toBe("done");
+    expect(calls.filter((c) => c[1] === "deploy")).toHaveLength(1);
+    const deployedPlan = swarm.plan;
+
+    // A manager that is not the leader, with the same spec, finds the plan running: done.
+    const follower = recordingDocker();
+    follower.swarm.leader = false;
+    follower.swarm.plan = deployedPlan;
+    const done = await managerPhase(ctx, follower).converge(ctx);
+    expect(done).toEqual({
+      status: "done",
+      detail: `offline stack ${deployedPlan!.slice(0, 12)}: swarmforge_caddy`,
+    });
+    expect(follower.calls.filter((c) => c[0] !== "api" || c[1] === "info")).toEqual([]);
   });
 });

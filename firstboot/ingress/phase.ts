@@ -1,14 +1,17 @@
 /**
- * The ingress phase: on managers, render the stack for the spec's provider and deploy it
- * with `docker stack deploy` when it changed or went missing. Workers have nothing to do:
- * the routing mesh brings them the traffic. The phase waits for the shared /var/data so
- * ACME storage never lands on a node's own disk by mistake.
+ * The ingress phase: on managers, render the stack for the spec's provider; the swarm's
+ * leader deploys it with `docker stack deploy` when the swarm does not run that plan yet
+ * (the services carry the plan's hash), and the other managers wait until it does. One
+ * deploy per cluster: under load a deploy is minutes of a node's CPU, and every manager
+ * deploying the same plan only repeated it. Workers have nothing to do: the routing mesh
+ * brings them the traffic. The phase waits for the shared /var/data so ACME storage never
+ * lands on a node's own disk by mistake.
  */
 import { readFile } from "node:fs/promises";
 import { DockerClient } from "../docker/client.ts";
 import type { Phase, PhaseContext, PhaseOutcome } from "../phases/phase.ts";
 import { type ImageReader, missingBakedImages } from "./baked-images.ts";
-import { type DockerCli, deployIngress, fileHashStore, ingressHashPath } from "./deploy.ts";
+import { type DockerCli, deployedStack, deployIngress } from "./deploy.ts";
 import { ACME_CA_ROOT_PATH } from "./names.ts";
 import { type IngressNodeStatus, ingressNodeStatus } from "./node-status.ts";
 import { type IngressOptions, planIngress } from "./plan.ts";
@@ -16,11 +19,9 @@ import type { CertificateProbeOptions, SwarmReader } from "./status.ts";
 
 /** Options of the ingress phase. */
 export interface IngressPhaseOptions extends Omit<IngressOptions, "acmeCaRootPem"> {
-  /** The agent's state dir (the last deployed hash is kept there). */
-  stateDir: string;
   docker?: DockerCli;
   /** The Engine API (the node's socket by default). */
-  api?: SwarmReader & ImageReader;
+  api?: SwarmReader & ImageReader & LeaderReader;
   /** Where the node image keeps its baked container images (default: the image's dir). */
   bakedImagesDir?: string;
   /** Where an extra ACME CA root may be (read when present). */
@@ -63,15 +64,21 @@ export class IngressPhase implements Phase {
       dataDir,
       ...(caRoot ? { acmeCaRootPem: caRoot } : {}),
     });
-    const r = await deployIngress(plan, {
-      hashes: fileHashStore(ingressHashPath(this.o.stateDir)),
-      ...(this.o.docker ? { docker: this.o.docker } : {}),
-      api,
-    });
-    if (r.deployed) ctx.log.info(`ingress stack ${plan.hash.slice(0, 12)} deployed (${r.reason})`);
+    const stack = await deployedStack(api, plan);
+    let services = stack.services;
+    if (stack.state !== "current") {
+      if (!(await isSwarmLeader(api)))
+        return {
+          status: "waiting",
+          reason: `the swarm's leader deploys ingress plan ${plan.hash.slice(0, 12)} (the stack ${stack.state === "missing" ? "is not all there" : "runs another plan"})`,
+        };
+      const r = await deployIngress(plan, { ...(this.o.docker ? { docker: this.o.docker } : {}), api });
+      if (r.deployed) ctx.log.info(`ingress stack ${plan.hash.slice(0, 12)} deployed (${r.reason})`);
+      services = r.services;
+    }
     return {
       status: "done",
-      detail: `${plan.provider} stack ${plan.hash.slice(0, 12)}: ${r.services.join(", ")}`,
+      detail: `${plan.provider} stack ${plan.hash.slice(0, 12)}: ${services.join(", ")}`,
     };
   }
 
@@ -86,6 +93,15 @@ export class IngressPhase implements Phase {
       certificates: { timeoutMs: 2_000, ...this.o.certificateProbe },
     });
   }
+}
+
+/** The Engine API calls that tell whether this node is the swarm's leader. */
+export type LeaderReader = Pick<DockerClient, "info" | "nodeList">;
+
+/** True when this node's engine is the swarm's raft leader. */
+async function isSwarmLeader(api: LeaderReader): Promise<boolean> {
+  const [info, nodes] = await Promise.all([api.info(), api.nodeList()]);
+  return nodes.some((n) => n.ID === info.Swarm.NodeID && n.ManagerStatus?.Leader === true);
 }
 
 /** In ceph mode the data dir must be a mount point (CephFS); a local data dir is just created. */

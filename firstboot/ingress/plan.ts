@@ -4,10 +4,10 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { parse } from "yaml";
 import type { ClusterSpec } from "../../spec/index.ts";
 import { renderOfflineStack } from "./caddy.ts";
-import { DEFAULT_IMAGES, INGRESS_WORK_DIR, type IngressImages, STACK_NAME } from "./names.ts";
+import { type ComposeFile, composeToYaml } from "./compose.ts";
+import { DEFAULT_IMAGES, INGRESS_WORK_DIR, type IngressImages, PLAN_LABEL, STACK_NAME } from "./names.ts";
 import { renderTraefikStack } from "./traefik.ts";
 
 /** A file the stack reads (the source of a Docker config or secret). */
@@ -33,7 +33,11 @@ export interface IngressPlan {
   /** Names of the Docker configs and secrets it uses (content-hashed). */
   configNames: string[];
   secretNames: string[];
-  /** sha256 of the YAML and every file: the stack is redeployed only when it changes. */
+  /**
+   * sha256 of the stack (before the label below) and every file. Each service carries it
+   * as the label {@link PLAN_LABEL}, so the swarm itself says which plan is deployed: any
+   * manager can tell, and a new leader or a replaced node does not deploy it again.
+   */
   hash: string;
 }
 
@@ -49,7 +53,7 @@ export interface IngressOptions {
 
 /** What a provider renderer returns. */
 export interface RenderedStack {
-  composeYaml: string;
+  compose: ComposeFile;
   files: PlannedFile[];
   hostDirectories: string[];
 }
@@ -73,14 +77,19 @@ export function planIngress(spec: ClusterSpec, opts: IngressOptions = {}): Ingre
   };
   const stack =
     spec.ingress.provider === "offline" ? renderOfflineStack(spec, po) : renderTraefikStack(spec, po);
-  const h = createHash("sha256").update(stack.composeYaml);
+  const h = createHash("sha256").update(composeToYaml(stack.compose));
   for (const f of [...stack.files].sort((a, b) => a.path.localeCompare(b.path))) {
     h.update(`\0${f.path}\0${f.mode}\0${f.content}`);
   }
-  const compose = parse(stack.composeYaml) as {
-    services: Record<string, unknown>;
-    configs?: Record<string, { name: string }>;
-    secrets?: Record<string, { name: string }>;
+  const hash = h.digest("hex");
+  const compose: ComposeFile = {
+    ...stack.compose,
+    services: Object.fromEntries(
+      Object.entries(stack.compose.services).map(([name, svc]) => [
+        name,
+        { ...svc, deploy: { ...svc.deploy, labels: { ...svc.deploy?.labels, [PLAN_LABEL]: hash } } },
+      ]),
+    ),
   };
   const names = (m?: Record<string, { name: string }>) => Object.values(m ?? {}).map((x) => x.name);
   return {
@@ -92,7 +101,9 @@ export function planIngress(spec: ClusterSpec, opts: IngressOptions = {}): Ingre
     secretNames: names(compose.secrets),
     provider: spec.ingress.provider,
     composePath: join(workDir, "stack.yml"),
-    ...stack,
-    hash: h.digest("hex"),
+    composeYaml: composeToYaml(compose),
+    files: stack.files,
+    hostDirectories: stack.hostDirectories,
+    hash,
   };
 }

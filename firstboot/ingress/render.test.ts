@@ -7,6 +7,7 @@ import { run } from "../../lib/subprocess/index.ts";
 import { type ClusterSpec, type ClusterSpecInput, exampleSpec, parseSpecValue } from "../../spec/index.ts";
 import { renderCaddyfile } from "./caddy.ts";
 import type { ComposeFile } from "./compose.ts";
+import { PLAN_LABEL } from "./names.ts";
 import { planIngress } from "./plan.ts";
 import { renderTraefikRoutes } from "./traefik.ts";
 
@@ -171,6 +172,19 @@ describe("Traefik stack", () => {
     moved.ingress.routes[0]!.port = 8080;
     expect(planIngress(moved).hash).not.toBe(a.hash);
     expect(planIngress(withOidc("traefik"), { acmeCaRootPem: caPem }).hash).not.toBe(a.hash);
+  });
+
+  it("labels every service with the plan's hash, beside Traefik's own routing labels", () => {
+    const plan = planIngress(withOidc("traefik"));
+    const c = parse(plan.composeYaml) as ComposeFile;
+    expect(Object.keys(c.services).sort()).toEqual(["forward-auth", "traefik"]);
+    for (const svc of Object.values(c.services)) expect(svc.deploy?.labels?.[PLAN_LABEL]).toBe(plan.hash);
+    expect(c.services["forward-auth"]?.deploy?.labels?.["traefik.enable"]).toBe("true");
+    const offline = planIngress(withOidc("offline"));
+    const o = parse(offline.composeYaml) as ComposeFile;
+    expect(Object.values(o.services).map((x) => x.deploy?.labels?.[PLAN_LABEL])).toEqual(
+      Object.keys(o.services).map(() => offline.hash),
+    );
   });
 });
 

@@ -14,7 +14,8 @@ import { bareSwarm } from "../../qemu-tests/netns/bare-swarm.ts";
 import { NetnsCluster } from "../../qemu-tests/netns/cluster.ts";
 import { type ClusterSpec, exampleSpec, parseSpecValue } from "../../spec/index.ts";
 import type { SwarmService } from "../docker/types.ts";
-import { type DockerCli, deployIngress, fileHashStore, removeStaleObjects } from "./deploy.ts";
+import { type DockerCli, deployIngress, removeStaleObjects } from "./deploy.ts";
+import { PLAN_LABEL } from "./names.ts";
 import { planIngress } from "./plan.ts";
 import { ingressServiceStates, stackServices } from "./status.ts";
 
@@ -79,14 +80,13 @@ async function inspect(name: string): Promise<SwarmService & { Spec: Record<stri
 }
 
 describe("ingress stack on a netns swarm", () => {
-  const hashes = () => fileHashStore(join(dir, "state", "ingress-stack.json"));
-
   it("deploys Traefik with OIDC: ports in the mesh, managers only, labels, secret not in clear", async () => {
     const p = plan(spec(true));
-    const r = await deployIngress(p, { docker, api: cluster.node(1).docker, hashes: hashes() });
+    const r = await deployIngress(p, { docker, api: cluster.node(1).docker });
     expect(r).toEqual({
       deployed: true,
-      reason: "changed",
+      // Nothing of the stack was there yet.
+      reason: "missing",
       services: ["swarmforge_forward-auth", "swarmforge_traefik"],
     });
 
@@ -109,8 +109,11 @@ describe("ingress stack on a netns swarm", () => {
       ["/etc/traefik/acme-ca.pem", "/etc/traefik/dynamic/routes.yml"].sort(),
     );
 
+    // Both services say which plan they run: any manager can tell the plan is deployed.
+    expect(t.Spec.Labels?.[PLAN_LABEL]).toBe(p.hash);
     const fa = await inspect("swarmforge_forward-auth");
     const labels = fa.Spec.Labels ?? {};
+    expect(labels[PLAN_LABEL]).toBe(p.hash);
     expect(labels["traefik.enable"]).toBe("true");
     expect(labels["traefik.http.middlewares.oidc.forwardauth.address"]).toBe("http://forward-auth:4181");
     expect(labels["traefik.http.routers.oidc-login.rule"]).toBe("Host(`auth.cluster.example.org`)");
@@ -154,7 +157,7 @@ describe("ingress stack on a netns swarm", () => {
   it("does not redeploy an unchanged plan; redeploys when the stack went missing", async () => {
     const p = plan(spec(true));
     const before = (await inspect("swarmforge_traefik")).Version.Index;
-    expect(await deployIngress(p, { docker, api: cluster.node(1).docker, hashes: hashes() })).toMatchObject({
+    expect(await deployIngress(p, { docker, api: cluster.node(1).docker })).toMatchObject({
       deployed: false,
       reason: "unchanged",
     });
@@ -172,7 +175,7 @@ describe("ingress stack on a netns swarm", () => {
     const r = await waitFor(
       async () => ({
         ok: true,
-        value: await deployIngress(p, { docker, api: cluster.node(1).docker, hashes: hashes() }),
+        value: await deployIngress(p, { docker, api: cluster.node(1).docker }),
       }),
       { what: "redeploy of the removed stack", timeoutMs: 60_000, intervalMs: 2_000 },
     );
@@ -183,7 +186,6 @@ describe("ingress stack on a netns swarm", () => {
     const r = await deployIngress(plan(spec(false)), {
       docker,
       api: cluster.node(1).docker,
-      hashes: hashes(),
     });
     expect(r).toEqual({ deployed: true, reason: "changed", services: ["swarmforge_traefik"] });
     // The forward-auth secret (it holds the client secret) goes with it, at once or on a
@@ -205,7 +207,6 @@ describe("ingress stack on a netns swarm", () => {
     const o = await deployIngress(plan(spec(false, "offline")), {
       docker,
       api: cluster.node(1).docker,
-      hashes: hashes(),
     });
     expect(o).toEqual({ deployed: true, reason: "changed", services: ["swarmforge_caddy"] });
     const caddy = await inspect("swarmforge_caddy");

@@ -12,7 +12,6 @@
 import { stringify } from "yaml";
 import type { ClusterSpec } from "../../spec/index.ts";
 import type { ComposeFile, ComposeService } from "./compose.ts";
-import { composeToYaml } from "./compose.ts";
 import {
   FORWARD_AUTH_PORT,
   FORWARD_AUTH_SERVICE,
@@ -148,5 +147,5 @@ export function renderTraefikStack(spec: ClusterSpec, o: ProviderOptions): Rende
   if (traefik.configs!.length === 0) delete traefik.configs;
   if (Object.keys(compose.configs!).length === 0) delete compose.configs;
   if (Object.keys(compose.secrets!).length === 0) delete compose.secrets;
-  return { composeYaml: composeToYaml(compose), files, hostDirectories: [`${o.dataDir}/traefik`] };
+  return { compose, files, hostDirectories: [`${o.dataDir}/traefik`] };
 }
