@@ -75,6 +75,8 @@ export class CephPhase implements Phase {
   private lastFull: { at: number; detail: string } | undefined;
   /** When this agent first saw /var/data mounted by a full converge. */
   private mountedAt: number | undefined;
+  /** The fsid of material this process just created, until its first converge made the monitor. */
+  private formsFresh: string | undefined;
 
   constructor(private readonly o: CephPhaseOptions) {}
 
@@ -93,6 +95,10 @@ export class CephPhase implements Phase {
     const got = await this.material(ctx, deps);
     if ("waiting" in got) return { status: "waiting", reason: got.waiting };
     const material = got.material;
+    // Material made by this process: no monitor of the cluster can exist yet, so this
+    // node's monitor forms from the initial monmap without first asking whether a quorum
+    // answers (a question that waits its whole 20 s connect timeout when none does).
+    if (got.created) this.formsFresh = material.fsid;
     // A standby mgr's start (minutes of CPU on a small node) waits until the swarm's joins,
     // which have seconds-long deadlines, are over; at most STANDBY_MGR_AFTER_MS after the
     // mount, so a node whose Docker cannot start still gets its mgr.
@@ -114,6 +120,7 @@ export class CephPhase implements Phase {
         spec: ctx.spec,
         node: ctx.node,
         material,
+        ...(this.formsFresh === material.fsid ? { mode: "form" as const } : {}),
         osdMemoryTargetBytes: osdMemoryTarget(totalmem(), Math.max(1, ctx.node.disks.length)),
       },
       {
@@ -123,6 +130,7 @@ export class CephPhase implements Phase {
         standbyMgr,
       },
     );
+    this.formsFresh = undefined;
     if (outcome.status === "waiting") return outcome;
     this.mountedAt ??= ctx.now();
     const removal = outcome.removal;
@@ -205,10 +213,7 @@ export class CephPhase implements Phase {
     return raw === undefined ? undefined : parseBootstrapMaterial(raw);
   }
 
-  private material(
-    ctx: PhaseContext,
-    deps: CephDeps,
-  ): Promise<{ material: CephBootstrapMaterial } | { waiting: string }> {
+  private material(ctx: PhaseContext, deps: CephDeps): Promise<ObtainedMaterial> {
     return obtainMaterial(ctx, {
       load: () => this.stored(),
       save: (m) => this.persist(m),
@@ -229,6 +234,9 @@ export interface MaterialSource {
   create(): Promise<CephBootstrapMaterial>;
 }
 
+/** The material, with `created` when this call made it; or why there is none yet. */
+export type ObtainedMaterial = { material: CephBootstrapMaterial; created?: true } | { waiting: string };
+
 /** The parts of the phase context the material decision uses. */
 export type MaterialContext = Pick<PhaseContext, "spec" | "node" | "log"> & {
   peers: {
@@ -241,10 +249,7 @@ export type MaterialContext = Pick<PhaseContext, "spec" | "node" | "log"> & {
  * Persisted material, else a peer's, else (creator only, a majority of managers
  * answered, none holds any) new material. See the header for why this makes one cluster.
  */
-export async function obtainMaterial(
-  ctx: MaterialContext,
-  src: MaterialSource,
-): Promise<{ material: CephBootstrapMaterial } | { waiting: string }> {
+export async function obtainMaterial(ctx: MaterialContext, src: MaterialSource): Promise<ObtainedMaterial> {
   const mine = await src.load();
   if (mine) return { material: mine };
   const managers = managerNodes(ctx.spec).map((n) => n.name);
@@ -277,5 +282,5 @@ export async function obtainMaterial(
   const material = await src.create();
   await src.save(material);
   ctx.log.info(`ceph: created cluster ${material.fsid} (managers ${heard.join(", ")} hold no Ceph cluster)`);
-  return { material };
+  return { material, created: true };
 }
