@@ -10,7 +10,7 @@ import { phaseContext } from "../firewall/phase-context-fixture.ts";
 import type { ImageReader } from "./baked-images.ts";
 import type { ComposeFile } from "./compose.ts";
 import { PLAN_LABEL } from "./names.ts";
-import { IngressPhase, type LeaderReader } from "./phase.ts";
+import { IngressPhase, LEADER_DEPLOY_GRACE_MS, type LeaderReader } from "./phase.ts";
 import type { SwarmReader } from "./status.ts";
 
 const dirs: string[] = [];
@@ -242,18 +242,21 @@ describe("IngressPhase", () => {
     const waiting = await phase.converge(ctx);
     expect(waiting.status).toBe("waiting");
     expect(waiting.status === "waiting" && waiting.reason).toMatch(
-      /^the swarm's leader deploys ingress plan [0-9a-f]{12} \(the stack is not all there\)$/,
+      /^the swarm's leader deploys ingress plan [0-9a-f]{12} \(the stack is not all there; this manager deploys it itself after 5 minutes\)$/,
     );
     // The leader deployed another plan (an older spec): still waiting, still no deploy here.
     swarm.plan = "0".repeat(64);
     const other = await phase.converge(ctx);
-    expect(other.status === "waiting" && other.reason).toMatch(/\(the stack runs another plan\)$/);
+    expect(other.status === "waiting" && other.reason).toMatch(
+      /\(the stack runs another plan; this manager deploys it itself after 5 minutes\)$/,
+    );
     expect(calls.filter((c) => c[0] !== "api")).toEqual([]);
 
     // This node becomes the leader: it deploys its plan (a changed one), once.
     swarm.leader = true;
     expect((await phase.converge(ctx)).status).toBe("done");
     expect(calls.filter((c) => c[1] === "deploy")).toHaveLength(1);
+    expect(ctx.logs.at(-1)).toMatch(/^ingress stack [0-9a-f]{12} deployed \(changed\)$/);
     const deployedPlan = swarm.plan;
 
     // A manager that is not the leader, with the same spec, finds the plan running: done.
@@ -266,5 +269,22 @@ describe("IngressPhase", () => {
       detail: `offline stack ${deployedPlan!.slice(0, 12)}: swarmforge_caddy`,
     });
     expect(follower.calls.filter((c) => c[0] !== "api" || c[1] === "info")).toEqual([]);
+  });
+
+  it("deploys in the leader's place when the leader has not deployed the plan within the grace period", async () => {
+    const ctx = await managerContext();
+    let t = 1_000_000;
+    ctx.now = () => t;
+    const recorder = recordingDocker();
+    recorder.swarm.leader = false;
+    const phase = managerPhase(ctx, recorder);
+    expect((await phase.converge(ctx)).status).toBe("waiting");
+    t += LEADER_DEPLOY_GRACE_MS - 1;
+    expect((await phase.converge(ctx)).status).toBe("waiting");
+    expect(recorder.calls.filter((c) => c[1] === "deploy")).toHaveLength(0);
+    t += 1;
+    expect((await phase.converge(ctx)).status).toBe("done");
+    expect(recorder.calls.filter((c) => c[1] === "deploy")).toHaveLength(1);
+    expect(ctx.logs.at(-1)).toMatch(/deployed \(missing; the swarm's leader had not deployed it\)$/);
   });
 });

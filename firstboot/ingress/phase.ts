@@ -32,9 +32,20 @@ export interface IngressPhaseOptions extends Omit<IngressOptions, "acmeCaRootPem
   dataReady?: (ctx: PhaseContext) => Promise<boolean>;
 }
 
+/**
+ * How long a manager that is not the leader waits for the leader's deploy before it
+ * deploys the plan itself: the leader's agent may be stuck in an earlier phase (or down
+ * while its engine still leads). A deploy is idempotent, so stepping in costs only CPU;
+ * five minutes leaves room for a leader that reached the phase later and whose deploy
+ * takes two minutes under emulation.
+ */
+export const LEADER_DEPLOY_GRACE_MS = 5 * 60_000;
+
 /** The ingress phase. */
 export class IngressPhase implements Phase {
   readonly name = "ingress" as const;
+  /** Since when this manager (not the leader) has waited for the swarm to run which plan. */
+  private waitingSince: { hash: string; at: number } | undefined;
 
   constructor(private readonly o: IngressPhaseOptions) {}
 
@@ -67,15 +78,24 @@ export class IngressPhase implements Phase {
     const stack = await deployedStack(api, plan);
     let services = stack.services;
     if (stack.state !== "current") {
-      if (!(await isSwarmLeader(api)))
-        return {
-          status: "waiting",
-          reason: `the swarm's leader deploys ingress plan ${plan.hash.slice(0, 12)} (the stack ${stack.state === "missing" ? "is not all there" : "runs another plan"})`,
-        };
+      const leader = await isSwarmLeader(api);
+      if (!leader) {
+        if (this.waitingSince?.hash !== plan.hash) this.waitingSince = { hash: plan.hash, at: ctx.now() };
+        const waited = ctx.now() - this.waitingSince.at;
+        if (waited < LEADER_DEPLOY_GRACE_MS)
+          return {
+            status: "waiting",
+            reason: `the swarm's leader deploys ingress plan ${plan.hash.slice(0, 12)} (the stack ${stack.state === "missing" ? "is not all there" : "runs another plan"}; this manager deploys it itself after ${LEADER_DEPLOY_GRACE_MS / 60_000} minutes)`,
+          };
+      }
       const r = await deployIngress(plan, { ...(this.o.docker ? { docker: this.o.docker } : {}), api });
-      if (r.deployed) ctx.log.info(`ingress stack ${plan.hash.slice(0, 12)} deployed (${r.reason})`);
+      if (r.deployed)
+        ctx.log.info(
+          `ingress stack ${plan.hash.slice(0, 12)} deployed (${r.reason}${leader ? "" : "; the swarm's leader had not deployed it"})`,
+        );
       services = r.services;
     }
+    this.waitingSince = undefined;
     return {
       status: "done",
       detail: `${plan.provider} stack ${plan.hash.slice(0, 12)}: ${services.join(", ")}`,
