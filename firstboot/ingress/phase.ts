@@ -10,6 +10,7 @@
 import { readFile } from "node:fs/promises";
 import { DockerClient } from "../docker/client.ts";
 import type { Phase, PhaseContext, PhaseOutcome } from "../phases/phase.ts";
+import { leadsSwarm } from "../swarm/heal.ts";
 import { type ImageReader, missingBakedImages } from "./baked-images.ts";
 import { type DockerCli, deployedStack, deployIngress } from "./deploy.ts";
 import { ACME_CA_ROOT_PATH } from "./names.ts";
@@ -121,7 +122,7 @@ export type LeaderReader = Pick<DockerClient, "info" | "nodeList">;
 /** True when this node's engine is the swarm's raft leader. */
 async function isSwarmLeader(api: LeaderReader): Promise<boolean> {
   const [info, nodes] = await Promise.all([api.info(), api.nodeList()]);
-  return nodes.some((n) => n.ID === info.Swarm.NodeID && n.ManagerStatus?.Leader === true);
+  return leadsSwarm(nodes, info.Swarm.NodeID);
 }
 
 /** In ceph mode the data dir must be a mount point (CephFS); a local data dir is just created. */

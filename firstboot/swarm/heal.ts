@@ -166,6 +166,14 @@ function planMembership(i: HealInput): HealAction | undefined {
   return undefined;
 }
 
+/** True when node `nodeId` is the swarm's raft leader in `nodes` (a node list from a manager). */
+export function leadsSwarm(
+  nodes: readonly { ID: string; ManagerStatus?: { Leader?: boolean } }[],
+  nodeId: string,
+): boolean {
+  return nodes.some((n) => n.ID === nodeId && n.ManagerStatus?.Leader === true);
+}
+
 /**
  * The membership as the leader sees it, for the swarm phase's detail: how many nodes are
  * ready, how many managers raft can reach, and each node that is down. A node down for

@@ -19,7 +19,7 @@ import { isDockerError } from "../docker/errors.ts";
 import type { Phase, PhaseContext, PhaseOutcome } from "../phases/phase.ts";
 import type { StateStore } from "../state/agent-state.ts";
 import { type EngineInfo, SWARM_PORT, type SwarmEngine } from "./engine.ts";
-import { DownTracker, describeMembership, planHealing } from "./heal.ts";
+import { DownTracker, describeMembership, leadsSwarm, planHealing } from "./heal.ts";
 
 /** Options of the swarm phase. */
 export interface SwarmPhaseOptions {
@@ -359,8 +359,7 @@ export class SwarmPhase implements Phase {
    */
   private async heal(ctx: PhaseContext, info: EngineInfo): Promise<string | undefined> {
     const nodes = await this.engine.nodeList();
-    const self = nodes.find((n) => n.ID === info.Swarm.NodeID);
-    this.leader = self?.ManagerStatus?.Leader === true;
+    this.leader = leadsSwarm(nodes, info.Swarm.NodeID);
     if (!this.leader) return undefined;
     const now = ctx.now();
     const downSince = this.down.update(nodes, now);
