@@ -22,6 +22,8 @@ describe("ceph.conf", () => {
     expect(text).toContain("auth_allow_insecure_global_id_reclaim = false\n");
     expect(text).toMatch(/\[mon\]\nmon_lease = 20\nmon_lease_renew_interval_factor = 0.3\n/);
     expect(text).toMatch(/\[osd\]\ncrush_location = root=default host=node2\n/);
+    // A dead node's CephFS session is evicted even while an OSD counts as laggy.
+    expect(text).toMatch(/\[mds\]\ndefer_client_eviction_on_laggy_osds = false\n/);
     // Node paths are Ceph's defaults: nothing relocated.
     expect(text).not.toContain("run_dir");
   });

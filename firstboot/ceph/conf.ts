@@ -123,6 +123,16 @@ export function cephConfSections(i: CephConfInput): ConfSections {
     mgr: {
       mgr_disabled_modules: DISABLED_MGR_MODULES.join(" "),
     },
+    mds: {
+      // A client that stops talking (its node died, or rebooted and mounted anew) is evicted
+      // after the file system's session_autoclose (300 s). Pacific 16.2.15 defers that for
+      // as long as any up OSD counts as laggy, and an OSD that was marked down and booted
+      // again keeps a laggy record in the OSD map: after a node failure the dead node's
+      // session stayed (MDS_CLIENTS_LAGGY, HEALTH_WARN for 16+ minutes in a 3-VM run), and
+      // a deferred client can hold up other clients' capabilities. Ceph itself turned the deferral off by default later
+      // (tracker 64685); this is that default.
+      defer_client_eviction_on_laggy_osds: false,
+    },
     osd: {
       crush_location: `root=default host=${i.node.name}`,
       ...(i.osdMemoryTargetBytes ? { osd_memory_target: i.osdMemoryTargetBytes } : {}),
