@@ -19,6 +19,7 @@ import { probeAddress } from "../cluster/probe-address.ts";
 import { TestCluster } from "../cluster/test-cluster.ts";
 import { execIn } from "../net/netns.ts";
 import { type EarlyHangReset, watchEarlyHangs } from "../vm/early-hang.ts";
+import { notReadyReason } from "./not-ready.ts";
 import { type Pebble, preparePebble, startPebble } from "./pebble.ts";
 import type { ReportWriter } from "./report.ts";
 import { makeSshKey, type SshKey, sshClose, sshRun } from "./ssh.ts";
@@ -261,7 +262,7 @@ export class LabCluster {
                 `${n}: ${s.phase} (${s.phases.find((p) => p.name === s.phase)?.detail ?? s.lastError ?? ""})`,
               );
           } catch (e) {
-            seen.push(`${n}: ${(e as Error).message.slice(0, 160)}`);
+            seen.push(`${n}: ${notReadyReason((e as Error).message).slice(0, 160)}`);
           }
         }
         return seen.length === 0 ? { ok: true, value: true } : { ok: false, saw: seen.join("; ") };
