@@ -129,8 +129,8 @@ export function cephConfSections(i: CephConfInput): ConfSections {
       // as long as any up OSD counts as laggy, and an OSD that was marked down and booted
       // again keeps a laggy record in the OSD map: after a node failure the dead node's
       // session stayed (MDS_CLIENTS_LAGGY, HEALTH_WARN for 16+ minutes in a 3-VM run), and
-      // a deferred client can hold up other clients' capabilities. Ceph itself turned the deferral off by default later
-      // (tracker 64685); this is that default.
+      // a deferred client can hold up other clients' capabilities. Ceph itself turned the
+      // deferral off by default later (tracker 64685); this is that default.
       defer_client_eviction_on_laggy_osds: false,
     },
     osd: {

@@ -9,7 +9,7 @@ export function notReadyReason(message: string): string {
   // No ARP answer yet: the guest's kernel has not brought up its network.
   if (/No route to host|Network is unreachable/.test(message)) return "booting (its network is not up yet)";
   if (/Connection refused/.test(message)) return "booting (SSH is not up yet)";
-  if (/Connection timed out|timed out/i.test(message)) return "booting or busy (SSH did not answer in time)";
+  if (/timed out/i.test(message)) return "booting or busy (SSH did not answer in time)";
   // The agent writes its status file after its first round; before it the file is absent.
   if (/status\.json: No such file or directory/.test(message))
     return "booted; the agent has not reported yet";
