@@ -79,6 +79,7 @@ async function image(bakeSpec: boolean): Promise<string> {
     ...(bakeSpec ? { specText } : {}),
     bakeSpec,
     outDir: join(repo, bakeSpec ? "out/test-images/baked" : "out/test-images"),
+    pruneOlder: true,
     cacheDir: process.env.SWARMFORGE_CACHE_DIR ?? "/var/cache/swarmforge",
     noCache: false,
     agentEntry: join(repo, "firstboot/main.ts"),

@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/check-space.sh
 npx tsc --noEmit -p tsconfig.json
 npx biome check .
 npx tsx spec/generate-schema.ts --check

@@ -47,6 +47,7 @@ beforeAll(async () => {
     spec: parsed.spec,
     bakeSpec: false,
     outDir: join(repo, "out/test-images"),
+    pruneOlder: true,
     cacheDir: process.env.SWARMFORGE_CACHE_DIR ?? "/var/cache/swarmforge",
     noCache: false,
     agentEntry: entry,

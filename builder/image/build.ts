@@ -37,8 +37,10 @@ import {
   renderOverlay,
 } from "./overlay.ts";
 import { type BuildPlan, planBuild, planRootfsKey, type StageId } from "./plan.ts";
+import { pruneOlderImages } from "./prune.ts";
 import { precompilePython } from "./pycompile.ts";
 import { buildRootfs } from "./rootfs.ts";
+import { buildSpaceNeeds, checkBuildSpace, fsSpace } from "./space.ts";
 import { applySpecImageOptions } from "./spec-options.ts";
 
 /** Timestamps in the image when SOURCE_DATE_EPOCH is not given (2025-01-01T00:00:00Z). */
@@ -59,6 +61,11 @@ export interface BuildImageOptions {
   progress: Progress;
   recipe?: ImageRecipe;
   containers?: ContainerImageRecipe[];
+  /**
+   * Remove the images of this cluster's older recipes from `outDir` once this one is
+   * published: for directories that hold images as a cache (the lab's, the tests').
+   */
+  pruneOlder?: boolean;
   /** Parent of the temporary work directory (the unpacked root lives there). */
   workRoot?: string;
   signal?: AbortSignal;
@@ -98,6 +105,12 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
   });
   const outDir = resolve(opts.outDir);
   await mkdir(outDir, { recursive: true });
+  const workRoot = opts.workRoot ?? tmpdir();
+  const needs = buildSpaceNeeds(recipe.disk.sizeMiB);
+  checkBuildSpace([
+    { dir: workRoot, bytes: needs.workBytes, space: await fsSpace(workRoot) },
+    { dir: outDir, bytes: needs.outBytes, space: await fsSpace(outDir) },
+  ]);
   const final = {
     raw: join(outDir, plan.names.raw),
     qcow2: join(outDir, plan.names.qcow2),
@@ -110,7 +123,7 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
   };
   const mtime = new Date(opts.sourceDateEpoch * 1000);
   const ids = diskIds(plan.recipeHash);
-  const work = await mkdtemp(join(opts.workRoot ?? tmpdir(), "sf-build-"));
+  const work = await mkdtemp(join(workRoot, "sf-build-"));
   const root = join(work, "root");
   const sig = opts.signal ? { signal: opts.signal } : {};
 
@@ -289,7 +302,7 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
         packages,
       };
     },
-    publish: async () => {
+    publish: async (update) => {
       if (!manifest) throw new Error("bug: publish before manifest");
       manifest.durationMs = now() - started;
       await writeFile(tmp.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
@@ -297,6 +310,10 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
       await rename(tmp.raw, final.raw);
       await rename(tmp.qcow2, final.qcow2);
       await rename(tmp.manifest, final.manifest);
+      if (opts.pruneOlder) {
+        const gone = await pruneOlderImages(outDir, opts.spec.name, plan.base);
+        if (gone.length > 0) update(`removed older images: ${gone.join(", ")}`);
+      }
     },
   };
 

@@ -32,6 +32,8 @@ export interface BuildPlan {
   recipeHash: string;
   rootfsKey: string;
   sources: string[];
+  /** The artifacts' name without its extension: `swarmforge-<cluster>-<hash12>`. */
+  base: string;
   /** Final file names in the output directory. */
   names: { raw: string; qcow2: string; manifest: string };
   stages: PlannedStage[];
@@ -80,6 +82,7 @@ export function planBuild(input: PlanInput): BuildPlan {
     recipeHash: hash,
     rootfsKey: rootfsCacheKey(input.recipe, input.source),
     sources: sourcesList(input.recipe.rootfs, input.source),
+    base,
     names: { raw: `${base}.raw`, qcow2: `${base}.qcow2`, manifest: `${base}.manifest.json` },
     stages,
   };

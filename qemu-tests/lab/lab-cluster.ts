@@ -83,6 +83,7 @@ export async function buildLabImage(o: { sink?: ProgressSink; outDir?: string } 
     spec,
     bakeSpec: false,
     outDir: o.outDir ?? join(REPO, "out/images"),
+    pruneOlder: true,
     cacheDir: process.env.SWARMFORGE_CACHE_DIR ?? "/var/cache/swarmforge",
     noCache: false,
     agentEntry: join(REPO, "firstboot/main.ts"),
