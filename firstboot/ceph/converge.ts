@@ -12,6 +12,7 @@ import { applyRemoval, collectClusterMaps } from "./cluster-maps.ts";
 import { type CephNodeInput, ensureMds, ensureMgr, ensureMonitor, writeNodeFiles } from "./daemons.ts";
 import type { CephDeps } from "./deps.ts";
 import { monJson } from "./mon-client.ts";
+import { monCritPercent, monDiskNote } from "./mon-space.ts";
 import { ensureOsds, type OsdOutcome, refusalError } from "./osds.ts";
 import { planRemoval, type RemovalPlan } from "./removal-plan.ts";
 import { isFormingMgrNode, isMonitorNode } from "./topology.ts";
@@ -64,7 +65,11 @@ export async function convergeCephNode(
   try {
     await waitForQuorum(deps, o.quorumTimeoutMs ?? 60_000, o.signal);
   } catch (e) {
-    return { status: "waiting", reason: e instanceof Error ? e.message : String(e) };
+    const reason = e instanceof Error ? e.message : String(e);
+    const disk = manager
+      ? await monDiskNote(deps.layout.monDir(i.node.name), monCritPercent(i.confExtra))
+      : undefined;
+    return { status: "waiting", reason: disk ? `${reason}; ${disk}` : reason };
   }
   // One mgr is enough to form: the last manager's starts now, the others once /var/data
   // is mounted here. Every mgr imports each of its Python modules at start, 6 minutes of
