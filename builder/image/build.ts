@@ -19,6 +19,7 @@ import { bundleAgent } from "./agent.ts";
 import { cachePaths } from "./cache.ts";
 import { assembleDisk, diskIds, espUuid } from "./disk.ts";
 import { sha256Hex } from "./hash.ts";
+import { markWorkDir, sweepDeadBuilds, WORK_PREFIX } from "./leftovers.ts";
 import {
   type ArtifactEntry,
   type ContainerImageEntry,
@@ -106,6 +107,8 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
   const outDir = resolve(opts.outDir);
   await mkdir(outDir, { recursive: true });
   const workRoot = opts.workRoot ?? tmpdir();
+  for (const p of await sweepDeadBuilds(workRoot, outDir))
+    opts.progress.info(`removed a killed build's leftover: ${p}`);
   const needs = buildSpaceNeeds(recipe.disk.sizeMiB);
   checkBuildSpace([
     { dir: workRoot, bytes: needs.workBytes, space: await fsSpace(workRoot) },
@@ -123,7 +126,8 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
   };
   const mtime = new Date(opts.sourceDateEpoch * 1000);
   const ids = diskIds(plan.recipeHash);
-  const work = await mkdtemp(join(workRoot, "sf-build-"));
+  const work = await mkdtemp(join(workRoot, WORK_PREFIX));
+  await markWorkDir(work);
   const root = join(work, "root");
   const sig = opts.signal ? { signal: opts.signal } : {};
 
