@@ -1,9 +1,10 @@
 /**
  * Removing the images of older recipes from a directory that holds images as a cache
- * (the lab's out/images, the tests' out/test-images). Each change to the agent or the
- * recipe names a new image (its recipe hash), and each is about 2 GiB on disk: without
- * this, a checkout that is worked on fills its disk. `swarmforge build` does not prune:
- * its output directory holds the user's artifacts.
+ * (the lab's out/images, the tests' out/test-images). Each change to the recipe (its
+ * packages, overlay files or disk) names a new image by its recipe hash; the agent is
+ * bundled anew into the same name. Each image is about 2 GiB on disk: without this, a
+ * checkout that is worked on fills its disk. `swarmforge build` does not prune: its
+ * output directory holds the user's artifacts.
  */
 import { readdir, readlink, rm } from "node:fs/promises";
 import { join } from "node:path";
