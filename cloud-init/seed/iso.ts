@@ -12,10 +12,12 @@ export async function writeIsoSeed(files: readonly SeedFile[], outPath: string):
     const src = `${scratch}/src`;
     await mkdir(src, { mode: 0o700 });
     await stageFiles(files, src);
-    // xorriso's mkisofs emulation: the options are the ones genisoimage documents.
+    // genisoimage, as Ubuntu's cloud-localds builds NoCloud seeds. Not xorriso: its
+    // libburn writer thread crashed once (SIGSEGV) in a CI run under load, and the same
+    // options are genisoimage's own (docs/boot-config.md, "the ISO seed's writer").
     await run(
-      "xorriso",
-      ["-as", "mkisofs", "-quiet", "-output", tmpOut, "-volid", NOCLOUD_LABEL, "-joliet", "-rock", src],
+      "genisoimage",
+      ["-quiet", "-output", tmpOut, "-volid", NOCLOUD_LABEL, "-joliet", "-rock", src],
       { timeoutMs: 120_000 },
     );
   });

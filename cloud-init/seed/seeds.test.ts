@@ -28,7 +28,7 @@ async function mode(path: string): Promise<number> {
   return (await stat(path)).mode & 0o777;
 }
 
-// The label as libblkid (util-linux) sees it: neither xorriso nor dosfstools code.
+// The label as libblkid (util-linux) sees it: neither cdrkit's nor dosfstools' code.
 async function blkidLabel(path: string): Promise<string> {
   return (await run("blkid", ["-p", "-o", "value", "-s", "LABEL", path])).stdout.trim();
 }

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeIsoSeed } from "../../cloud-init/seed/iso.ts";
 import { run } from "../../lib/subprocess/index.ts";
 import { createBlankDisk, imageInfo } from "./disks.ts";
 import { useVmScenario } from "./testing.ts";
@@ -26,20 +27,8 @@ beforeAll(async () => {
   base = join(work, "base.qcow2");
   await createBlankDisk(base, 1);
   await run("qemu-io", ["-f", "qcow2", "-c", "write -P 0x5a 0 1M", base]);
-  await writeFile(join(work, "meta-data"), "instance-id: disks-test\n");
   seed = join(work, "seed.iso");
-  await run("xorriso", [
-    "-as",
-    "mkisofs",
-    "-quiet",
-    "-V",
-    "cidata",
-    "-J",
-    "-r",
-    "-o",
-    seed,
-    join(work, "meta-data"),
-  ]);
+  await writeIsoSeed([{ name: "meta-data", content: "instance-id: disks-test\n" }], seed);
 });
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
