@@ -12,6 +12,7 @@ import { nodeRecipe } from "../../images/node/recipe.ts";
 import type { ContainerImageRecipe, ImageRecipe } from "../../images/recipe.ts";
 import { UserError } from "../../lib/errors.ts";
 import { lockFile } from "../../lib/file-lock.ts";
+import { thisProcess } from "../../lib/process-id.ts";
 import type { Progress } from "../../lib/progress/tasks.ts";
 import { run } from "../../lib/subprocess/index.ts";
 import type { ClusterSpec } from "../../spec/schema.ts";
@@ -19,7 +20,7 @@ import { bundleAgent } from "./agent.ts";
 import { cachePaths } from "./cache.ts";
 import { assembleDisk, diskIds, espUuid } from "./disk.ts";
 import { sha256Hex } from "./hash.ts";
-import { markWorkDir, sweepDeadBuilds, WORK_PREFIX } from "./leftovers.ts";
+import { markWorkDir, sweepDeadBuilds, tmpSuffix, WORK_PREFIX } from "./leftovers.ts";
 import {
   type ArtifactEntry,
   type ContainerImageEntry,
@@ -119,15 +120,16 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
     qcow2: join(outDir, plan.names.qcow2),
     manifest: join(outDir, plan.names.manifest),
   };
+  const me = await thisProcess();
   const tmp = {
-    raw: join(outDir, `.${plan.names.raw}.tmp-${process.pid}`),
-    qcow2: join(outDir, `.${plan.names.qcow2}.tmp-${process.pid}`),
-    manifest: join(outDir, `.${plan.names.manifest}.tmp-${process.pid}`),
+    raw: join(outDir, `.${plan.names.raw}${tmpSuffix(me)}`),
+    qcow2: join(outDir, `.${plan.names.qcow2}${tmpSuffix(me)}`),
+    manifest: join(outDir, `.${plan.names.manifest}${tmpSuffix(me)}`),
   };
   const mtime = new Date(opts.sourceDateEpoch * 1000);
   const ids = diskIds(plan.recipeHash);
   const work = await mkdtemp(join(workRoot, WORK_PREFIX));
-  await markWorkDir(work);
+  await markWorkDir(work, me);
   const root = join(work, "root");
   const sig = opts.signal ? { signal: opts.signal } : {};
 

@@ -11,6 +11,7 @@ import { build } from "esbuild";
 import { afterEach } from "vitest";
 import { stringify } from "yaml";
 import type { SwarmNode } from "../../firstboot/docker/types.ts";
+import { parseProcessTag, processLives, processTag, thisProcess } from "../../lib/process-id.ts";
 import { waitFor } from "../../lib/wait.ts";
 import { exampleSpec } from "../../spec/example.ts";
 import type { ClusterSpecInput } from "../../spec/schema.ts";
@@ -25,7 +26,7 @@ let bundle: Promise<string> | undefined;
 export function agentBundle(): Promise<string> {
   bundle ??= (async () => {
     await removeStaleBundles();
-    const out = join(tmpdir(), `swarmforge-agent-${process.pid}.mjs`);
+    const out = join(tmpdir(), `swarmforge-agent-${processTag(await thisProcess())}.mjs`);
     await build({
       entryPoints: [join(REPO, "firstboot/main.ts")],
       bundle: true,
@@ -45,13 +46,8 @@ export function agentBundle(): Promise<string> {
 /** Removes bundles of test processes that are gone (a vitest worker may end without "exit"). */
 async function removeStaleBundles(): Promise<void> {
   for (const f of await readdir(tmpdir())) {
-    const m = /^swarmforge-agent-(\d+)\.mjs$/.exec(f);
-    if (!m) continue;
-    try {
-      process.kill(Number(m[1]), 0);
-    } catch {
-      await rm(join(tmpdir(), f), { force: true });
-    }
+    const owner = parseProcessTag(/^swarmforge-agent-([\d-]+)\.mjs$/.exec(f)?.[1] ?? "");
+    if (owner && !(await processLives(owner))) await rm(join(tmpdir(), f), { force: true });
   }
 }
 

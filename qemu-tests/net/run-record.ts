@@ -4,6 +4,7 @@
  * a crashed run's leftovers from a run that is still going in another process.
  */
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { processLives, thisProcess } from "../../lib/process-id.ts";
 
 /** Where run records live (tmpfs: a reboot clears them together with the namespaces). */
 export const RECORD_DIR = "/run/swarmforge-test-net";
@@ -18,23 +19,12 @@ export interface RunRecord {
   dirs: string[];
 }
 
-/** The start time of a process, or undefined when it does not exist. */
-export async function processStart(pid: number): Promise<string | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    // Field 22; the command name (field 2) may hold spaces, so count after its ")".
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-  } catch {
-    return undefined;
-  }
-}
-
 /** Writes (or rewrites) the record of this process's run. */
 export async function writeRecord(runId: string, dirs: readonly string[] = []): Promise<RunRecord> {
   const rec: RunRecord = {
     runId,
     pid: process.pid,
-    pidStart: (await processStart(process.pid)) ?? "",
+    pidStart: (await thisProcess()).start,
     dirs: [...dirs],
   };
   await mkdir(RECORD_DIR, { recursive: true, mode: 0o700 });
@@ -67,6 +57,5 @@ export async function listRecords(): Promise<string[]> {
 
 /** True when the run's owner process is still alive (same PID and start time). */
 export async function ownerAlive(rec: RunRecord): Promise<boolean> {
-  const start = await processStart(rec.pid);
-  return start !== undefined && start === rec.pidStart;
+  return processLives({ pid: rec.pid, start: rec.pidStart });
 }

@@ -9,9 +9,9 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DockerClient } from "../../firstboot/docker/client.ts";
 import { waitForDocker } from "../../firstboot/docker/wait-ready.ts";
+import { processStart } from "../../lib/process-id.ts";
 import { type Daemon, spawnDaemon } from "../../lib/subprocess/index.ts";
 import { unmountUnder } from "../net/mounts.ts";
-import { processStart } from "../net/run-record.ts";
 import { inNode, type NodeNamespaces } from "./node-namespaces.ts";
 
 /** Where one node's dockerd keeps everything. */

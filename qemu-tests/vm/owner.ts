@@ -3,7 +3,7 @@
  * and start time) with a family prefix, so `sweep` can find VMs of crashed runs and
  * never touch a VM whose owner still lives (another test run, a `lab` cluster).
  */
-import { processStart } from "../net/run-record.ts";
+import { processLives, thisProcess } from "../../lib/process-id.ts";
 
 /** The family prefix of test VMs. */
 export const DEFAULT_VM_PREFIX = "sfvm-";
@@ -20,7 +20,7 @@ export async function currentOwner(prefix = DEFAULT_VM_PREFIX): Promise<Owner> {
   if (!/^[a-z][a-z0-9]{0,7}-$/.test(prefix)) {
     throw new Error(`VM prefix ${JSON.stringify(prefix)} must be 1-8 of [a-z0-9] and a final "-"`);
   }
-  return { prefix, pid: process.pid, start: (await processStart(process.pid)) ?? "0" };
+  return { prefix, ...(await thisProcess()) };
 }
 
 /** The owner's tag: PREFIX PID - START. */
@@ -37,5 +37,5 @@ export function parseOwnerTag(name: string, prefix: string): Omit<Owner, "prefix
 
 /** True when the owner process still runs (same PID, same start time). */
 export async function ownerAlive(o: Omit<Owner, "prefix">): Promise<boolean> {
-  return (await processStart(o.pid)) === o.start;
+  return processLives(o);
 }
