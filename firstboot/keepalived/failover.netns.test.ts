@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Daemon, spawnDaemon } from "../../lib/subprocess/index.ts";
+import { type Daemon, run, spawnDaemon } from "../../lib/subprocess/index.ts";
 import { waitFor } from "../../lib/wait.ts";
 import type { ClusterSpec } from "../../spec/index.ts";
 import { exampleSpec, parseSpecValue } from "../../spec/index.ts";
@@ -17,6 +17,15 @@ import { firewallModelFromSpec, renderFirewall } from "../firewall/render.ts";
 import { readAddresses } from "./addresses.ts";
 import { keepalivedInputFromSpec, renderKeepalivedConfig } from "./render.ts";
 import { vipHolders, vipState } from "./status.ts";
+
+/** Drops this namespace's own SYNs to port 443 on loopback: the health check's connect hangs. */
+const HANG_CHECK = `table inet sf_test_hang {
+  chain out {
+    type filter hook output priority -10; policy accept;
+    ip daddr 127.0.0.1 tcp dport 443 drop
+  }
+}
+`;
 
 const LISTENER = `require("node:net").createServer((s) => s.end()).listen(443, "0.0.0.0", () => console.log("listening"));`;
 
@@ -137,7 +146,7 @@ afterAll(async () => {
 });
 
 describe("VIP failover with real keepalived", () => {
-  it("one holder; moves on a failed health check and on power loss; never flaps back", async () => {
+  it("one holder; moves on a failed health check, on power loss and on a hung check; never flaps back", async () => {
     const timings: Record<string, number> = {};
     for (const n of nodes) await startKeepalived(n);
     try {
@@ -171,10 +180,25 @@ describe("VIP failover with real keepalived", () => {
       await startKeepalived(h2);
       await staysOn(third.holder, 10_000);
 
+      // The holder's check hangs instead of failing (its SYNs to the local ingress port are
+      // dropped, as when the mesh forwards to a dead node): keepalived's own check timeout
+      // kills each hung check and counts it as a miss, and the VIP leaves that node.
+      const h3 = nodes.find((n) => n.name === third.holder)!;
+      await h3.ns.exec("nft", ["-f", "-"], { input: HANG_CHECK });
+      const fourth = await oneHolder(third.holder);
+      timings.hungCheckFailoverMs = fourth.ms;
+      // No hung check outlives the timeout (5 s) by much: they do not pile up.
+      const checks = (await run("ps", ["-eo", "etimes=,args="])).stdout
+        .split("\n")
+        .filter((l) => l.includes("/dev/tcp/127.0.0.1/443"))
+        .map((l) => Number(l.trim().split(" ")[0]));
+      expect(Math.max(0, ...checks)).toBeLessThanOrEqual(8);
+
       console.log(`VIP failover timings: ${JSON.stringify(timings)}`);
       // Design target: a few seconds (3 adverts of 1 s; health check 3 misses 3 s apart).
       expect(timings.powerLossFailoverMs).toBeLessThan(10_000);
       expect(timings.healthFailoverMs).toBeLessThan(20_000);
+      expect(timings.hungCheckFailoverMs).toBeGreaterThan(5_000);
     } catch (e) {
       for (const n of nodes) console.log(`--- ${n.name} keepalived log ---\n${n.log.slice(-30).join("\n")}`);
       throw e;
