@@ -1,13 +1,15 @@
 /**
  * `npm run bench:cluster`: prints the timings the QEMU cluster runs recorded in
  * out/reports/cluster-*.json (power-on to ready, failover, restore, replacement, cold
- * start), newest run of each kind first; `--all` prints every report. Measured by the
+ * start) and, at the run's end, each node's CPU by systemd unit; newest run of each kind
+ * first; `--all` prints every report. Measured by the
  * scenarios (`npm test` or `npm run test:cluster`), not here: this only reads and prints.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { cpuProfileLines } from "../qemu-tests/lab/cpu-profile.ts";
 import type { ClusterReport } from "../qemu-tests/lab/report.ts";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -38,5 +40,11 @@ for (const f of files) {
       lines.push(`    ${what.padEnd(48)} ${String(sec).padStart(7)} s`);
     for (const n of s.notes) lines.push(`    note: ${n}`);
   }
+  // Reports before 2026-12-06 have no CPU profile.
+  if (r.cpu) lines.push("  CPU by systemd unit at the run's end (seconds since the node's last boot):");
+  for (const [node, p] of Object.entries(r.cpu ?? {}))
+    lines.push(
+      ...("error" in p ? [`${node}: not read: ${p.error}`] : cpuProfileLines(node, p)).map((l) => `    ${l}`),
+    );
   process.stdout.write(`${lines.join("\n")}\n\n`);
 }

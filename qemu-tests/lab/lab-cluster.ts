@@ -19,6 +19,7 @@ import { probeAddress } from "../cluster/probe-address.ts";
 import { TestCluster } from "../cluster/test-cluster.ts";
 import { execIn } from "../net/netns.ts";
 import { type EarlyHangReset, watchEarlyHangs } from "../vm/early-hang.ts";
+import { CPU_PROFILE_SCRIPT, type NodeCpu, parseCpuProfile } from "./cpu-profile.ts";
 import { notReadyReason } from "./not-ready.ts";
 import { type Pebble, preparePebble, startPebble } from "./pebble.ts";
 import type { ReportWriter } from "./report.ts";
@@ -216,6 +217,21 @@ export class LabCluster {
     }
   }
 
+  /** Each node's CPU time by systemd unit since its boot (qemu-tests/lab/cpu-profile.ts). */
+  async cpuProfiles(): Promise<Record<string, NodeCpu | { error: string }>> {
+    const out: Record<string, NodeCpu | { error: string }> = {};
+    for (const n of this.nodeNames) {
+      try {
+        out[n] = parseCpuProfile(
+          await this.sshOk(n, "sudo sh -s", { input: CPU_PROFILE_SCRIPT, timeoutMs: 60_000 }),
+        );
+      } catch (e) {
+        out[n] = { error: (e as Error).message.slice(0, 300) };
+      }
+    }
+    return out;
+  }
+
   /** HTTPS GET of the app through `address` (the VIP by default), verified against Pebble's issuing root. */
   https(path = "/", address = this.spec.network.vip, timeoutMs = 10_000) {
     return this.cluster.http(`https://${this.appHost}${path}`, {
@@ -327,7 +343,8 @@ export class LabCluster {
 }
 
 /**
- * Ends a scenario file's run: writes its report (with the early-hang resets), saves each
+ * Ends a scenario file's run: writes its report (with the early-hang resets and each
+ * node's CPU by unit), saves each
  * node's agent journal beside it, and disposes the cluster (artifacts kept unless
  * `passed`), also when the journals could not be saved.
  */
@@ -337,6 +354,8 @@ export async function endRun(
   passed: boolean,
 ): Promise<void> {
   if (lab) report.earlyHangResets(lab.earlyHangResets);
+  // Where each node's CPU went over the run: read before the journals, while every node is up.
+  if (lab) report.cpu(await lab.cpuProfiles());
   const path = await report.write(`${REPO}/out`);
   console.log(`cluster report: ${path}`);
   try {

@@ -5,6 +5,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { NodeCpu } from "./cpu-profile.ts";
 
 /** One scenario's figures. */
 export interface ScenarioTimings {
@@ -27,6 +28,8 @@ export interface ClusterReport {
   /** VMs the harness reset because their boot hung before systemd (qemu-tests/vm/early-hang.ts). */
   earlyHangResets: { vm: string; at: string; line: string }[];
   scenarios: ScenarioTimings[];
+  /** Each node's CPU seconds by systemd unit at the run's end, or why they were not read. */
+  cpu?: Record<string, NodeCpu | { error: string }>;
 }
 
 /** Collects timings during a run and writes them once at the end. */
@@ -54,6 +57,11 @@ export class ReportWriter {
   /** Records the resets of VMs whose boot hung before systemd. */
   earlyHangResets(resets: readonly { vm: string; at: number; line: string }[]): void {
     this.report.earlyHangResets = resets.map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
+  }
+
+  /** Records each node's CPU time by unit. */
+  cpu(profiles: Record<string, NodeCpu | { error: string }>): void {
+    this.report.cpu = profiles;
   }
 
   /** The scenario entry (created on first use). */
