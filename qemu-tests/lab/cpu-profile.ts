@@ -14,6 +14,9 @@ export interface NodeCpu {
   units: { unit: string; seconds: number }[];
 }
 
+/** What a run records for one node: its profile, or why it could not be read. */
+export type NodeCpuReading = NodeCpu | { error: string };
+
 /**
  * The script a node runs (as root, sh): its uptime, then `usage_usec` of every leaf unit
  * (services and scopes under system.slice and its template slices, and init.scope, which

@@ -19,7 +19,7 @@ import { probeAddress } from "../cluster/probe-address.ts";
 import { TestCluster } from "../cluster/test-cluster.ts";
 import { execIn } from "../net/netns.ts";
 import { type EarlyHangReset, watchEarlyHangs } from "../vm/early-hang.ts";
-import { CPU_PROFILE_SCRIPT, type NodeCpu, parseCpuProfile } from "./cpu-profile.ts";
+import { CPU_PROFILE_SCRIPT, type NodeCpuReading, parseCpuProfile } from "./cpu-profile.ts";
 import { notReadyReason } from "./not-ready.ts";
 import { type Pebble, preparePebble, startPebble } from "./pebble.ts";
 import type { ReportWriter } from "./report.ts";
@@ -218,8 +218,8 @@ export class LabCluster {
   }
 
   /** Each node's CPU time by systemd unit since its boot (qemu-tests/lab/cpu-profile.ts). */
-  async cpuProfiles(): Promise<Record<string, NodeCpu | { error: string }>> {
-    const out: Record<string, NodeCpu | { error: string }> = {};
+  async cpuProfiles(): Promise<Record<string, NodeCpuReading>> {
+    const out: Record<string, NodeCpuReading> = {};
     for (const n of this.nodeNames) {
       try {
         out[n] = parseCpuProfile(

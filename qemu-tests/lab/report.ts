@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { NodeCpu } from "./cpu-profile.ts";
+import type { NodeCpuReading } from "./cpu-profile.ts";
 
 /** One scenario's figures. */
 export interface ScenarioTimings {
@@ -29,7 +29,7 @@ export interface ClusterReport {
   earlyHangResets: { vm: string; at: string; line: string }[];
   scenarios: ScenarioTimings[];
   /** Each node's CPU seconds by systemd unit at the run's end, or why they were not read. */
-  cpu?: Record<string, NodeCpu | { error: string }>;
+  cpu?: Record<string, NodeCpuReading>;
 }
 
 /** Collects timings during a run and writes them once at the end. */
@@ -60,7 +60,7 @@ export class ReportWriter {
   }
 
   /** Records each node's CPU time by unit. */
-  cpu(profiles: Record<string, NodeCpu | { error: string }>): void {
+  cpu(profiles: Record<string, NodeCpuReading>): void {
     this.report.cpu = profiles;
   }
 
