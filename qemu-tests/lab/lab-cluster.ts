@@ -19,6 +19,7 @@ import { probeAddress } from "../cluster/probe-address.ts";
 import { TestCluster } from "../cluster/test-cluster.ts";
 import { execIn } from "../net/netns.ts";
 import { type EarlyHangReset, watchEarlyHangs } from "../vm/early-hang.ts";
+import { type MonCommand, monCommandScript } from "./ceph-query.ts";
 import { CPU_PROFILE_SCRIPT, type NodeCpuReading, parseCpuProfile } from "./cpu-profile.ts";
 import { notReadyReason } from "./not-ready.ts";
 import { type Pebble, preparePebble, startPebble } from "./pebble.ts";
@@ -190,6 +191,15 @@ export class LabCluster {
   }
 
   /**
+   * A Ceph monitor command run on `node` with its admin key (qemu-tests/lab/ceph-query.ts):
+   * `{ prefix: "status" }` is `ceph -s`. Returns the monitor's JSON answer.
+   */
+  async monCommand<T>(node: string, command: MonCommand, timeoutMs = 60_000): Promise<T> {
+    const out = await this.sshOk(node, "sudo python3 -", { input: monCommandScript(command), timeoutMs });
+    return JSON.parse(out) as T;
+  }
+
+  /**
    * The agent's status of `node`: the file it writes every round, read over SSH, refused
    * when older than the node's boot. Not the agent's port: once the node's firewall is
    * loaded, that port answers cluster members only, and the test bridge is none (the
@@ -296,13 +306,27 @@ export class LabCluster {
     return out;
   }
 
-  /** Deploys the demo app on a manager (idempotent): `replicas` backends on the apps network. */
-  async deployApp(manager: string, replicas: number): Promise<void> {
+  /**
+   * Deploys the demo app on a manager: `replicas` backends on the apps network. Tried again
+   * until `timeoutMs`, since the command is idempotent (an existing `app` is kept): just
+   * after convergence a manager can be too busy to answer one SSH call in time (a lab's
+   * node1 at load 18 while its agent created the standby mgr, session 19).
+   */
+  async deployApp(manager: string, replicas: number, timeoutMs = 10 * 60_000): Promise<void> {
     const route = this.spec.ingress.routes.find((r) => r.host === APP_HOST);
     const port = route?.port ?? 80;
-    await this.sshOk(
-      manager,
-      `docker service inspect app >/dev/null 2>&1 || docker service create --detach --quiet --no-resolve-image --name app --network swarmforge-apps --replicas ${replicas} --env PORT=${port} swarmforge/backend:latest`,
+    const command = `docker service inspect app >/dev/null 2>&1 || docker service create --detach --quiet --no-resolve-image --name app --network swarmforge-apps --replicas ${replicas} --env PORT=${port} swarmforge/backend:latest`;
+    await waitFor(
+      async () => {
+        await this.sshOk(manager, command, { timeoutMs: 180_000 });
+        return { ok: true, value: undefined };
+      },
+      {
+        what: `the demo app deployed on ${manager}`,
+        timeoutMs,
+        intervalMs: 15_000,
+        onSaw: printProgress(`deploying the demo app on ${manager}`),
+      },
     );
   }
 
