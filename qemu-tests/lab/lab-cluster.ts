@@ -192,10 +192,13 @@ export class LabCluster {
 
   /**
    * A Ceph monitor command run on `node` with its admin key (qemu-tests/lab/ceph-query.ts):
-   * `{ prefix: "status" }` is `ceph -s`. Returns the monitor's JSON answer.
+   * `{ prefix: "status" }` is `ceph -s`. Returns the monitor's JSON answer. A third of
+   * `timeoutMs` each for finding a monitor and for its answer (60 s: 20 s, as `ceph -s
+   * --connect-timeout 20` was; 180 s: 60 s), the rest for Python's start on a busy node.
    */
   async monCommand<T>(node: string, command: MonCommand, timeoutMs = 60_000): Promise<T> {
-    const out = await this.sshOk(node, "sudo python3 -", { input: monCommandScript(command), timeoutMs });
+    const script = monCommandScript(command, Math.round(timeoutMs / 3000));
+    const out = await this.sshOk(node, "sudo python3 -", { input: script, timeoutMs });
     return JSON.parse(out) as T;
   }
 
