@@ -8,9 +8,9 @@
  * check its arguments). On a lab node under TCG just after convergence (session 20),
  * `ceph -s` took 9-14 s and 5.3-5.4 s of CPU, and 81 s (9.4 s of CPU) at load 13 in the
  * minute after; this script took 2.2-3.0 s and 1.4-1.5 s of CPU, and 7 s at that load.
- * In run AC's formation the HEALTH_OK wait got no answer within 60 s for minutes (it came
- * 330 s after convergence), while that lab was HEALTH_OK when its agents converged: the
- * wait was blind, and loaded the node it asked.
+ * In run AC's formation the HEALTH_OK wait got no answer within 60 s for minutes, and each
+ * look loaded the node it asked. With this script (run AD) the wait saw what Ceph was
+ * doing instead (`PG_DEGRADED` while the first PGs backfilled).
  */
 
 /** A monitor command as the CLI sends it: `prefix` and its arguments. */
