@@ -30,7 +30,13 @@ export interface MonReply {
   status: string;
 }
 
-const SCRIPT = `
+/**
+ * The helper: one JSON request per stdin line (`cluster`, `conf`, `timeout`,
+ * `connect_timeout`, `commands`), one JSON line per request on stdout, read with
+ * {@link parseHelperAnswer}. Also run once per look by the cluster stories' checks
+ * (qemu-tests/lab/ceph-query.ts), with a single request line as its stdin.
+ */
+export const MON_HELPER_SCRIPT = `
 import base64, json, os, sys
 import rados
 
@@ -83,6 +89,20 @@ for line in sys.stdin:
     if lost:
         drop()
 `;
+
+/** The helper's answer line: one reply per command, or its connect error thrown. */
+export function parseHelperAnswer(line: string): MonReply[] {
+  const parsed = JSON.parse(line) as {
+    error?: string;
+    replies?: { ret: number; out: string; status: string }[];
+  };
+  if (parsed.error) throw new Error(`ceph: ${parsed.error}`);
+  return (parsed.replies ?? []).map((x) => ({
+    ret: x.ret,
+    out: Buffer.from(x.out, "base64"),
+    status: x.status,
+  }));
+}
 
 interface Pending {
   resolve(line: string): void;
@@ -151,23 +171,14 @@ export class MonSession {
       clearTimeout(timer);
       this.pending = undefined;
     });
-    const parsed = JSON.parse(line) as {
-      error?: string;
-      replies?: { ret: number; out: string; status: string }[];
-    };
-    if (parsed.error) throw new Error(`ceph: ${parsed.error}`);
-    return (parsed.replies ?? []).map((x) => ({
-      ret: x.ret,
-      out: Buffer.from(x.out, "base64"),
-      status: x.status,
-    }));
+    return parseHelperAnswer(line);
   }
 
   private helper(): Daemon {
     if (this.proc) return this.proc;
     const stderr: string[] = [];
     // Debian's interpreter, the one python3-rados is built for (not whatever `python3` is first on PATH).
-    const proc: Daemon = this.spawn("/usr/bin/python3", ["-u", "-c", SCRIPT], {
+    const proc: Daemon = this.spawn("/usr/bin/python3", ["-u", "-c", MON_HELPER_SCRIPT], {
       stdin: "pipe",
       onLine: (l, stream) => {
         if (this.proc !== proc) return;

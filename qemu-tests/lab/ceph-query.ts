@@ -2,7 +2,8 @@
  * One Ceph monitor command on a node, for the stories' checks: `ceph -s`, `ceph osd dump`
  * and `ceph mon dump` are the monitor's `status`, `osd dump` and `mon dump` commands, and
  * this sends the same command through librados (python3-rados, part of ceph-common) with
- * the node's admin key, as the `ceph` CLI does, and prints the monitor's JSON answer.
+ * the node's admin key, as the `ceph` CLI does. The program is the agent's own monitor
+ * helper (firstboot/ceph/mon-session.ts), given one request line as its stdin.
  *
  * Why not the CLI: it is a bigger Python program (it loads the monitor's command table to
  * check its arguments). On a lab node under TCG just after convergence (session 20),
@@ -13,30 +14,42 @@
  * doing instead (`PG_DEGRADED` while the first PGs backfilled).
  */
 
+import { nodeLayout } from "../../firstboot/ceph/layout.ts";
+import { MON_HELPER_SCRIPT, parseHelperAnswer } from "../../firstboot/ceph/mon-session.ts";
+
 /** A monitor command as the CLI sends it: `prefix` and its arguments. */
 export type MonCommand = { prefix: string } & Record<string, string | number | boolean | string[]>;
 
 /**
- * The Python program for `command` (JSON output asked for). Run as root with the node's
- * `/etc/ceph`: exit 0 with the answer on stdout, or exit 2 with the monitor's error.
- * `connectTimeoutS` bounds finding a monitor (librados waits `client_mount_timeout`),
- * and the command waits as long again for its answer.
+ * The Python program for `command` (JSON output asked for), run as root on a node: the
+ * agent's helper with the request as its only stdin line; it prints one answer line
+ * ({@link monCommandAnswer} reads it). `connectTimeoutS` bounds finding a monitor
+ * (librados waits `client_mount_timeout`), and the command waits as long again.
  */
 export function monCommandScript(command: MonCommand, connectTimeoutS = 20): string {
-  // A JSON string is a valid Python string literal (ASCII; JSON.stringify escapes the rest).
-  const json = JSON.stringify(JSON.stringify({ ...command, format: "json" }));
-  return `
-import sys
-import rados
+  const layout = nodeLayout();
+  const request = JSON.stringify({
+    cluster: layout.cluster,
+    conf: layout.confPath,
+    timeout: connectTimeoutS,
+    connect_timeout: connectTimeoutS,
+    commands: [{ ...command, format: "json" }],
+  });
+  // A JSON string is a valid Python string literal (JSON.stringify escapes quotes,
+  // backslashes and control characters the way Python reads them).
+  return `import io, sys\nsys.stdin = io.StringIO(${JSON.stringify(`${request}\n`)})\n${MON_HELPER_SCRIPT}`;
+}
 
-r = rados.Rados(conffile="/etc/ceph/ceph.conf", name="client.admin",
-                conf={"client_mount_timeout": "${connectTimeoutS}"})
-r.connect()
-ret, out, status = r.mon_command(${json}, b"", timeout=${connectTimeoutS})
-r.shutdown()
-if ret != 0:
-    sys.stderr.write("monitor command failed: %d %s\\n" % (ret, status))
-    sys.exit(2)
-sys.stdout.write(out.decode())
-`;
+/** The monitor's JSON answer from the program's output; its error (or no monitor) thrown. */
+export function monCommandAnswer<T>(command: MonCommand, stdout: string): T {
+  const line = stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .pop();
+  if (!line) throw new Error(`ceph ${command.prefix}: the helper printed no answer: ${stdout.slice(0, 200)}`);
+  const [reply] = parseHelperAnswer(line);
+  if (!reply) throw new Error(`ceph ${command.prefix}: the helper gave no reply`);
+  if (reply.ret !== 0)
+    throw new Error(`ceph ${command.prefix}: monitor command failed: ${reply.ret} ${reply.status}`);
+  return JSON.parse(reply.out.toString()) as T;
 }

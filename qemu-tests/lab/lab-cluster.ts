@@ -19,7 +19,7 @@ import { probeAddress } from "../cluster/probe-address.ts";
 import { TestCluster } from "../cluster/test-cluster.ts";
 import { execIn } from "../net/netns.ts";
 import { type EarlyHangReset, watchEarlyHangs } from "../vm/early-hang.ts";
-import { type MonCommand, monCommandScript } from "./ceph-query.ts";
+import { type MonCommand, monCommandAnswer, monCommandScript } from "./ceph-query.ts";
 import { CPU_PROFILE_SCRIPT, type NodeCpuReading, parseCpuProfile } from "./cpu-profile.ts";
 import { notReadyReason } from "./not-ready.ts";
 import { type Pebble, preparePebble, startPebble } from "./pebble.ts";
@@ -199,7 +199,7 @@ export class LabCluster {
   async monCommand<T>(node: string, command: MonCommand, timeoutMs = 60_000): Promise<T> {
     const script = monCommandScript(command, Math.round(timeoutMs / 3000));
     const out = await this.sshOk(node, "sudo python3 -", { input: script, timeoutMs });
-    return JSON.parse(out) as T;
+    return monCommandAnswer<T>(command, out);
   }
 
   /**
