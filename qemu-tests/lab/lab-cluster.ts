@@ -214,19 +214,33 @@ export class LabCluster {
   }
 
   /**
-   * Saves each node's agent journal (every boot its disk holds) as `<dir>/<node>-agent.log`.
-   * For after a run's stories: a passed run removes the VMs' disks, and the journal is where
-   * the phase durations and waits are. Best effort: a node that does not answer gets a file
-   * saying so.
+   * Saves each node's agent journal (every boot its disk holds) as `<dir>/<node>-agent.log`,
+   * and what its monitor logged of Ceph's health and OSD map changes (`ceph.log`, the
+   * cluster log: health checks raised and cleared, OSDs reported failed, marked down,
+   * booted) as `<dir>/<node>-ceph-cluster.log`. For after a run's stories: a passed run
+   * removes the VMs' disks, and these are where the phase durations, the waits and the
+   * reasons for a late HEALTH_OK are. Best effort: a node that does not answer gets a
+   * file saying so.
    */
   async saveAgentJournals(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
+    const files = [
+      ["agent", "journalctl -u swarmforge-agent.service --no-pager -o short-iso"],
+      [
+        "ceph-cluster",
+        "grep -aE 'Health check|HEALTH_OK|cluster \\[(WRN|ERR)\\]|marked|boot$|reported failed' /var/log/ceph/ceph.log",
+      ],
+    ] as const;
     for (const n of this.nodeNames) {
-      const r = await this.ssh(n, "sudo journalctl -u swarmforge-agent.service --no-pager -o short-iso", {
-        timeoutMs: 120_000,
-      }).catch((e: Error) => ({ exitCode: -1, stdout: "", stderr: e.message }));
-      const text = r.exitCode === 0 ? r.stdout : `journal not read: exit ${r.exitCode}: ${r.stderr}\n`;
-      await writeFile(join(dir, `${n}-agent.log`), text);
+      for (const [name, command] of files) {
+        const r = await this.ssh(n, `sudo ${command}`, { timeoutMs: 120_000 }).catch((e: Error) => ({
+          exitCode: -1,
+          stdout: "",
+          stderr: e.message,
+        }));
+        const text = r.exitCode === 0 ? r.stdout : `not read: exit ${r.exitCode}: ${r.stderr}\n`;
+        await writeFile(join(dir, `${n}-${name}.log`), text);
+      }
     }
   }
 
