@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  cephVolumeListings,
   parseBlkidExport,
   parseLsblk,
   parseLvmList,
@@ -94,5 +95,28 @@ describe("disk inspection parsers", () => {
         via: "raw",
       },
     ]);
+  });
+});
+
+describe("which ceph-volume listings a disk gets", () => {
+  const disk = { blkidFound: true, stacked: 0, physicalVolume: false };
+  it("a blank disk: none (what every first boot finds)", () => {
+    expect(cephVolumeListings({ ...disk, blkidFound: false })).toEqual({ lvm: false, raw: false });
+  });
+  it("an LVM physical volume (an lvm OSD, with its LV stacked on it): lvm list only", () => {
+    expect(
+      cephVolumeListings({ ...disk, signature: "LVM2_member", stacked: 1, physicalVolume: true }),
+    ).toEqual({
+      lvm: true,
+      raw: false,
+    });
+  });
+  it("a BlueStore label (a raw OSD): raw list only", () => {
+    expect(cephVolumeListings({ ...disk, signature: "ceph_bluestore" })).toEqual({ lvm: false, raw: true });
+  });
+  it("anything else (a partition table, another file system, stacked devices): both", () => {
+    expect(cephVolumeListings(disk)).toEqual({ lvm: true, raw: true });
+    expect(cephVolumeListings({ ...disk, signature: "ext4" })).toEqual({ lvm: true, raw: true });
+    expect(cephVolumeListings({ ...disk, blkidFound: false, stacked: 2 })).toEqual({ lvm: true, raw: true });
   });
 });

@@ -25,24 +25,22 @@ export async function inspectDisk(
     reject: false,
   });
   const tree = parseLsblk(lsblk.stdout);
-  // No signature, no partition table, nothing stacked on it, no physical volume: no OSD can
-  // be there (an lvm OSD sits on a PV, a raw one carries a BlueStore label blkid knows).
-  // ceph-volume is then not asked: each run is a Python start of many seconds of CPU on
-  // a small or emulated node, and a blank disk is what every first boot finds.
-  const blank = blkid.exitCode === 2 && tree.children.length === 0 && pvs.exitCode !== 0;
+  const probe = parseBlkidExport(blkid.exitCode === 0 ? blkid.stdout : "");
+  const ask = cephVolumeListings({
+    blkidFound: blkid.exitCode !== 2,
+    ...(probe["TYPE"] ? { signature: probe["TYPE"] } : {}),
+    stacked: tree.children.length,
+    physicalVolume: pvs.exitCode === 0,
+  });
   const none = { stdout: "{}", stderr: "", exitCode: 0 };
-  const lvmList = blank
-    ? none
-    : await run("ceph-volume", ["lvm", "list", "--format", "json", device], { env });
+  const lvmList = ask.lvm
+    ? await run("ceph-volume", ["lvm", "list", "--format", "json", device], { env })
+    : none;
   // raw list fails on some layouts (partitions, LVM members); blkid's ceph_bluestore
   // signature still catches a BlueStore label it could not read (decideDisk refuses it).
-  const rawList = blank
-    ? none
-    : await run("ceph-volume", ["raw", "list", "--format", "json", device], {
-        env,
-        reject: false,
-      });
-  const probe = parseBlkidExport(blkid.exitCode === 0 ? blkid.stdout : "");
+  const rawList = ask.raw
+    ? await run("ceph-volume", ["raw", "list", "--format", "json", device], { env, reject: false })
+    : none;
   return {
     device,
     exists: true,
@@ -54,6 +52,32 @@ export async function inspectDisk(
     ...vg(pvs.exitCode === 0 ? parsePvsVolumeGroup(pvs.stdout) : undefined),
     osds: [...parseLvmList(lvmList.stdout), ...(rawList.exitCode === 0 ? parseRawList(rawList.stdout) : [])],
   };
+}
+
+/**
+ * Which ceph-volume listings can find an OSD on the disk. Each is a Python start of many
+ * seconds of CPU on a small or emulated node, and every boot of a node with OSDs inspects
+ * its disks again before activating them, so only the ones that can answer run:
+ * - no signature, nothing stacked on it, no physical volume (a blank disk, what every
+ *   first boot finds): neither; an lvm OSD sits on a PV, a raw one carries a BlueStore
+ *   label blkid knows;
+ * - an LVM physical volume: `lvm list` only; the PV label holds the disk's first sectors,
+ *   where a raw OSD's BlueStore label would be, so `raw list` cannot find one there;
+ * - blkid's BlueStore signature and no PV: `raw list` only; `lvm list` reads LV tags, and
+ *   a disk that is no PV has no LVs;
+ * - anything else (a partition table, another file system): both, as decideDisk wants to
+ *   know about an OSD wherever ceph-volume sees one.
+ */
+export function cephVolumeListings(p: {
+  blkidFound: boolean;
+  signature?: string;
+  stacked: number;
+  physicalVolume: boolean;
+}): { lvm: boolean; raw: boolean } {
+  if (!p.blkidFound && p.stacked === 0 && !p.physicalVolume) return { lvm: false, raw: false };
+  if (p.physicalVolume) return { lvm: true, raw: false };
+  if (p.signature === "ceph_bluestore") return { lvm: false, raw: true };
+  return { lvm: true, raw: true };
 }
 
 function vg(name: string | undefined): { volumeGroup?: string } {
