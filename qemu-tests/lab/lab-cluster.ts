@@ -228,7 +228,9 @@ export class LabCluster {
       ["agent", "journalctl -u swarmforge-agent.service --no-pager -o short-iso"],
       [
         "ceph-cluster",
-        "grep -aE 'Health check|HEALTH_OK|cluster \\[(WRN|ERR)\\]|marked|boot$|reported failed' /var/log/ceph/ceph.log",
+        // without the lines of each "Health detail" (a line per PG and daemon, every minute)
+        "grep -aE 'Health check|HEALTH_OK|cluster \\[(WRN|ERR)\\]|marked|boot$|reported failed' /var/log/ceph/ceph.log" +
+          " | grep -avE 'Health detail|cluster \\[(WRN|ERR)\\] ( |\\[)'",
       ],
     ] as const;
     for (const n of this.nodeNames) {
