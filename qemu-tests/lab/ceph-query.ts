@@ -8,10 +8,11 @@
  * Why not the CLI: it is a bigger Python program (it loads the monitor's command table to
  * check its arguments). On a lab node under TCG just after convergence (session 20),
  * `ceph -s` took 9-14 s and 5.3-5.4 s of CPU, and 81 s (9.4 s of CPU) at load 13 in the
- * minute after; this script took 2.2-3.0 s and 1.4-1.5 s of CPU, and 7 s at that load.
+ * minute after; a one-shot librados script (session 20's own, the same imports, connect
+ * and command as the helper) took 2.2-3.0 s and 1.4-1.5 s of CPU, and 7 s at that load.
  * In run AC's formation the HEALTH_OK wait got no answer within 60 s for minutes, and each
- * look loaded the node it asked. With this script (run AD) the wait saw what Ceph was
- * doing instead (`PG_DEGRADED` while the first PGs backfilled).
+ * look loaded the node it asked. With librados (runs AD, AE) the wait saw what Ceph was
+ * doing instead (`PG_DEGRADED` while the first PGs backfilled, the restored OSD down).
  */
 
 import { nodeLayout } from "../../firstboot/ceph/layout.ts";
