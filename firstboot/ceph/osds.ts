@@ -89,7 +89,7 @@ export async function ensureOsds(
 
 /**
  * Disks this agent brought to running OSDs, by conf and device. While their ceph-osd units
- * run, later rounds skip the disk inspection and activation (three ceph-volume runs, each
+ * run, later rounds skip the disk inspection and activation (two ceph-volume runs, each
  * a Python program that costs tens of seconds of CPU on a small or emulated node). A disk
  * swapped under a running OSD makes that OSD fail, and the next round inspects it again.
  */
