@@ -110,6 +110,8 @@ async function bootAndProbe(firmware: Firmware) {
     expect(f.runtime_cpu_weight).toBe("1000 1000");
     // and so does the Ceph monitors' slice (no monitor runs on this node; systemd reads the drop-in)
     expect(f.monitor_cpu_weight).toBe("1000");
+    // and the OSDs' slice and the slice of their boot activation (ceph-volume@lvm-ID-UUID)
+    expect(f.osd_cpu_weight).toBe("1000 1000");
     // and so does the agent, the node's healer (docs/image-build.md)
     expect(f.agent_cpu_weight).toBe("1000");
     expect(f.loader).toBe("active success");

@@ -22,6 +22,7 @@ export const PROBE_KEYS = [
   "docker_enabled",
   "runtime_cpu_weight",
   "monitor_cpu_weight",
+  "osd_cpu_weight",
   "agent_cpu_weight",
   "loader",
   "loader_lines",
@@ -69,6 +70,7 @@ fact docker_at_boot "$docker_at_boot"
 fact docker_enabled "$docker_enabled"
 fact runtime_cpu_weight "$(cat /sys/fs/cgroup/system.slice/docker.service/cpu.weight) $(cat /sys/fs/cgroup/system.slice/containerd.service/cpu.weight)"
 fact monitor_cpu_weight "$(systemctl show -p CPUWeight --value 'system-ceph\\x2dmon.slice')"
+fact osd_cpu_weight "$(systemctl show -p CPUWeight --value 'system-ceph\\x2dosd.slice') $(systemctl show -p CPUWeight --value 'system-ceph\\x2dvolume.slice')"
 fact agent_cpu_weight "$(systemctl show -p CPUWeight --value swarmforge-agent.service)"
 fact loader "$(systemctl is-active swarmforge-load-images.service) $(systemctl show -p Result --value swarmforge-load-images.service)"
 fact loader_lines "$(journalctl -b -o cat -u swarmforge-load-images.service | grep -c '^already loaded: ') already, $(journalctl -b -o cat -u swarmforge-load-images.service | grep -c '^loading ') loaded"
