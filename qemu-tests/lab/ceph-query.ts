@@ -16,10 +16,11 @@
  */
 
 import { nodeLayout } from "../../firstboot/ceph/layout.ts";
+import type { MonCommand } from "../../firstboot/ceph/mon-client.ts";
 import { MON_HELPER_SCRIPT, parseHelperAnswer } from "../../firstboot/ceph/mon-session.ts";
 
-/** A monitor command as the CLI sends it: `prefix` and its arguments. */
-export type MonCommand = { prefix: string } & Record<string, string | number | boolean | string[]>;
+/** A monitor command as the CLI sends it (the agent's own type): `prefix` and its arguments. */
+export type { MonCommand };
 
 /**
  * The Python program for `command` (JSON output asked for), run as root on a node: the
