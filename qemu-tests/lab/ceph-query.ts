@@ -16,7 +16,7 @@
  */
 
 import { nodeLayout } from "../../firstboot/ceph/layout.ts";
-import type { MonCommand } from "../../firstboot/ceph/mon-client.ts";
+import { type MonCommand, monError } from "../../firstboot/ceph/mon-client.ts";
 import { MON_HELPER_SCRIPT, parseHelperAnswer } from "../../firstboot/ceph/mon-session.ts";
 
 /** A monitor command as the CLI sends it (the agent's own type): `prefix` and its arguments. */
@@ -51,7 +51,6 @@ export function monCommandAnswer<T>(command: MonCommand, stdout: string): T {
   if (!line) throw new Error(`ceph ${command.prefix}: the helper printed no answer: ${stdout.slice(0, 200)}`);
   const [reply] = parseHelperAnswer(line);
   if (!reply) throw new Error(`ceph ${command.prefix}: the helper gave no reply`);
-  if (reply.ret !== 0)
-    throw new Error(`ceph ${command.prefix}: monitor command failed: ${reply.ret} ${reply.status}`);
+  if (reply.ret !== 0) throw monError(command, reply);
   return JSON.parse(reply.out.toString()) as T;
 }

@@ -222,7 +222,7 @@ export class LabCluster {
    * reasons for a late HEALTH_OK are. Best effort: a node that does not answer gets a
    * file saying so.
    */
-  async saveAgentJournals(dir: string): Promise<void> {
+  async saveNodeLogs(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
     const files = [
       ["agent", "journalctl -u swarmforge-agent.service --no-pager -o short-iso"],
@@ -230,7 +230,9 @@ export class LabCluster {
         "ceph-cluster",
         // without the lines of each "Health detail" (a line per PG and daemon, every minute)
         "grep -aE 'Health check|HEALTH_OK|cluster \\[(WRN|ERR)\\]|marked|boot$|reported failed' /var/log/ceph/ceph.log" +
-          " | grep -avE 'Health detail|cluster \\[(WRN|ERR)\\] ( |\\[)'",
+          " | grep -avE 'Health detail|cluster \\[(WRN|ERR)\\] ( |\\[)'" +
+          // grep's 1 is "no line matched" (an empty log), not a failure
+          " || [ $? -eq 1 ]",
       ],
     ] as const;
     for (const n of this.nodeNames) {
@@ -402,7 +404,7 @@ export async function endRun(
   const path = await report.write(`${REPO}/out`);
   console.log(`cluster report: ${path}`);
   try {
-    await lab?.saveAgentJournals(path.replace(/\.json$/, "-journals"));
+    await lab?.saveNodeLogs(path.replace(/\.json$/, "-journals"));
   } finally {
     // Whatever the journals did, the VMs, taps and namespace go.
     await lab?.dispose(passed);
