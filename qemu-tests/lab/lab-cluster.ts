@@ -215,6 +215,7 @@ export class LabCluster {
 
   /**
    * Saves each node's agent journal (every boot its disk holds) as `<dir>/<node>-agent.log`,
+   * Docker's as `<dir>/<node>-docker.log` (the swarm's own view of a start or a recovery),
    * and what its monitor logged of Ceph's health and OSD map changes (`ceph.log`, the
    * cluster log: health checks raised and cleared, OSDs reported failed, marked down,
    * booted) as `<dir>/<node>-ceph-cluster.log`. For after a run's stories: a passed run
@@ -226,6 +227,7 @@ export class LabCluster {
     await mkdir(dir, { recursive: true });
     const files = [
       ["agent", "journalctl -u swarmforge-agent.service --no-pager -o short-iso"],
+      ["docker", "journalctl -u docker.service --no-pager -o short-iso"],
       [
         "ceph-cluster",
         // without the lines of each "Health detail" (a line per PG and daemon, every minute)
