@@ -5,7 +5,7 @@
  * HTTPS, certificates from the spec's ACME CA, the spec's routes, forward auth.
  */
 import type { ClusterSpec } from "../../spec/index.ts";
-import type { ComposeFile, ComposeService } from "./compose.ts";
+import type { ComposeFile, ComposeHealthcheck, ComposeService } from "./compose.ts";
 import {
   FORWARD_AUTH_PORT,
   FORWARD_AUTH_SERVICE,
@@ -72,6 +72,26 @@ export function renderCaddyfile(spec: ClusterSpec, o: CaddyfileOptions = {}): st
   return `${blocks.map((b) => b.join("\n")).join("\n\n")}\n`;
 }
 
+/**
+ * Caddy's health check: a TCP connect to its HTTPS port inside the container (busybox's
+ * `nc` runs `true` once connected; a refused connect exits 1). Without one, a task joins the
+ * routing mesh as soon as its container starts, before Caddy listens: a restored node's
+ * new Caddy task took 35 s from its start to listening on a loaded 3-VM lab (run AG), and
+ * in that window the mesh sent some connections to the VIP there, refused. With it, swarm
+ * adds the task to the mesh only once the connect succeeds. Docker 20.10 runs the first
+ * check one interval after the start, so a fresh task serves up to 10 s later; the start
+ * period lets a slow start (minutes on a busy emulated node) pass without counting, and
+ * six misses in a row (a minute) before swarm replaces a running task: a loaded node's
+ * single checks may time out. docs/ingress.md.
+ */
+export const CADDY_HEALTHCHECK: ComposeHealthcheck = {
+  test: ["CMD", "/bin/busybox", "nc", "127.0.0.1", "443", "-e", "/bin/busybox", "true"],
+  interval: "10s",
+  timeout: "10s",
+  retries: 6,
+  start_period: "5m",
+};
+
 /** The offline (Caddy) stack (pure). */
 export function renderOfflineStack(spec: ClusterSpec, o: ProviderOptions): RenderedStack {
   const files: PlannedFile[] = [];
@@ -105,6 +125,7 @@ export function renderOfflineStack(spec: ClusterSpec, o: ProviderOptions): Rende
     volumes: [{ type: "bind", source: `${o.dataDir}/caddy`, target: "/data" }],
     networks: ["apps"],
     configs: [{ source: "caddyfile", target: CADDYFILE_TARGET }],
+    healthcheck: CADDY_HEALTHCHECK,
     deploy: {
       // One Caddy on every node, so losing a node loses no ingress: the routing mesh sends a
       // request to a live one at once. They share the storage above, and Caddy instances

@@ -29,6 +29,21 @@ export interface ComposeDeploy {
   restart_policy?: { condition: "any" | "on-failure" | "none"; delay?: string };
 }
 
+/**
+ * A service's health check. In a swarm a task with one joins its service's load balancer
+ * (the routing mesh) only once the check has passed, and a task that keeps failing it is
+ * replaced.
+ */
+export interface ComposeHealthcheck {
+  /** `["CMD", program, ...args]`: run in the container, exit 0 is healthy. */
+  test: string[];
+  interval: string;
+  timeout: string;
+  retries: number;
+  /** Failures within this time after the start do not count (a success still does). */
+  start_period: string;
+}
+
 /** One service. */
 export interface ComposeService {
   image: string;
@@ -39,6 +54,7 @@ export interface ComposeService {
   networks?: string[];
   configs?: ComposeFileRef[];
   secrets?: ComposeFileRef[];
+  healthcheck?: ComposeHealthcheck;
   deploy?: ComposeDeploy;
 }
 

@@ -263,6 +263,15 @@ describe("offline (Caddy) stack", () => {
     expect(caddy.deploy?.mode).toBe("global");
     expect(caddy.deploy?.replicas).toBeUndefined();
     expect(caddy.deploy?.update_config).toEqual({ order: "stop-first", parallelism: 1 });
+    // In the mesh only once it listens: a TCP connect to 443 in the container, a minute of
+    // misses before swarm replaces it.
+    expect(caddy.healthcheck).toEqual({
+      test: ["CMD", "/bin/busybox", "nc", "127.0.0.1", "443", "-e", "/bin/busybox", "true"],
+      interval: "10s",
+      timeout: "10s",
+      retries: 6,
+      start_period: "5m",
+    });
     expect(caddy.configs).toEqual([
       { source: "caddyfile", target: "/etc/caddy/Caddyfile" },
       { source: "acme-ca", target: "/etc/caddy/acme-ca.pem" },

@@ -7,8 +7,9 @@ import type { ContainerImageRecipe } from "../recipe.ts";
 /** The offline ingress image: Caddy with its libraries, CA bundle and a default config. */
 export const ingressOfflineImage: ContainerImageRecipe = {
   tags: ["swarmforge/ingress-offline:latest"],
-  // Debian's caddy is linked against glibc and libzstd
-  debs: ["caddy", "libc6", "libzstd1"],
+  // Debian's caddy is linked against glibc and libzstd; busybox (static) is the stack's
+  // health check (`nc`, firstboot/ingress/caddy.ts)
+  debs: ["caddy", "libc6", "libzstd1", "busybox-static"],
   excludePrefixes: [
     "/usr/share/doc",
     "/usr/share/man",
@@ -21,6 +22,7 @@ export const ingressOfflineImage: ContainerImageRecipe = {
     "/etc/caddy",
     "/var",
     "/usr/lib/x86_64-linux-gnu/gconv",
+    "/usr/share/initramfs-tools",
   ],
   fromRootfs: ["/etc/ssl/certs/ca-certificates.crt"],
   files: [

@@ -7,10 +7,12 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CADDY_HEALTHCHECK } from "../../../firstboot/ingress/caddy.ts";
 import { backendImage } from "../../../images/containers/backend.ts";
 import { ingressOfflineImage } from "../../../images/containers/ingress-offline.ts";
 import { nodeRecipe } from "../../../images/node/recipe.ts";
 import { run } from "../../../lib/subprocess/index.ts";
+import { waitFor } from "../../../lib/wait.ts";
 import {
   bakeDockerStore,
   KEPT_STORE_DIRS,
@@ -103,6 +105,40 @@ describe("container images from Debian packages", () => {
     );
     await docker(["rm", cid]);
     expect(bundle.stdoutBytes?.length ?? 0).toBeGreaterThan(100_000);
+  });
+
+  it("the stack's health check passes when Caddy listens on its port and fails when not", async () => {
+    // The image's own Caddyfile listens on 80 only: the check as the stack runs it (443)
+    // must fail there, and the same check against 80 must pass.
+    const [cmd, ...argv] = CADDY_HEALTHCHECK.test;
+    expect(cmd).toBe("CMD");
+    const cid = (
+      await docker(["run", "-d", "--network", "none", ingressOfflineImage.tags[0]!])
+    ).stdout.trim();
+    try {
+      // exit codes are the point here: the client that does not throw on a failed command
+      const exec = (args: string[]) =>
+        run("docker", ["--host", `unix://${dir}/docker.sock`, "exec", cid, ...args], {
+          reject: false,
+          timeoutMs: 60_000,
+        });
+      const closed = await exec(argv);
+      expect(closed.exitCode).toBe(1);
+      const on80 = argv.map((a) => (a === "443" ? "80" : a));
+      expect(on80).not.toEqual(argv);
+      const open = await waitFor(
+        async () => {
+          const r = await exec(on80);
+          return r.exitCode === 0
+            ? { ok: true, value: r }
+            : { ok: false, saw: `exit ${r.exitCode}: ${r.stderr}` };
+        },
+        { what: "the check passing against Caddy's port 80", timeoutMs: 60_000, intervalMs: 1_000 },
+      );
+      expect(open.exitCode).toBe(0);
+    } finally {
+      await docker(["rm", "-f", cid]);
+    }
   });
 
   it("a store baked at build time serves another dockerd with no docker load", async () => {
