@@ -42,9 +42,10 @@ export default defineConfig({
         },
       },
       {
-        // The end-to-end HA stories on booted 1- and 3-node clusters (an hour and more under
-        // TCG): `npm run test:cluster`; `npm test` runs only the single-node file, in the
-        // qemu project (docs/decisions.md says why).
+        // The end-to-end HA stories on booted 1- and 3-node clusters (about 40 minutes under
+        // TCG): `npm run test:cluster`. `npm test` runs the single-node file in the qemu
+        // project and then the 3-node file here (docs/decisions.md, "The cluster stories
+        // and CI").
         test: {
           name: "cluster",
           include: ["qemu-tests/scenarios/**/*.qemu.test.ts"],
