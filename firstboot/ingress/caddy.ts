@@ -76,7 +76,7 @@ export function renderCaddyfile(spec: ClusterSpec, o: CaddyfileOptions = {}): st
  * Caddy's health check: a TCP connect to its HTTPS port inside the container (busybox's
  * `nc` runs `true` once connected; a refused connect exits 1). Without one, a task joins the
  * routing mesh as soon as its container starts, before Caddy listens: a restored node's
- * new Caddy task took 35 s from its start to listening on a loaded 3-VM lab (run AG), and
+ * new Caddy task took 36 s from its start to listening on a loaded 3-VM lab (run AG), and
  * in that window the mesh sent some connections to the VIP there, refused. With it, swarm
  * adds the task to the mesh only once the connect succeeds. Docker 20.10 runs the first
  * check one interval after the start, so a fresh task serves up to 10 s later; the start
